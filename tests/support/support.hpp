@@ -1,7 +1,11 @@
 #pragma once
 // Test support shared by every test executable: allocation counting and test
 // vector loading. The counting operator new lives in main.cpp.
+#include <doctest/doctest.h>
+
 #include <cstddef>
+#include <ostream>  // doctest prints std::error_code through operator<<
+#include <system_error>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,3 +51,13 @@ struct test_rng {
 std::vector<std::string_view> random_split(std::string_view input, test_rng& rng, std::size_t cuts);
 
 } // namespace sluice_test
+
+namespace doctest {
+/// Failed checks on error codes print "category: message".
+template <>
+struct StringMaker<std::error_code> {
+    static String convert(const std::error_code& ec) {
+        return (std::string(ec.category().name()) + ": " + ec.message()).c_str();
+    }
+};
+} // namespace doctest

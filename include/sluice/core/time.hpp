@@ -14,7 +14,6 @@ namespace sluice {
 
 /// A length of time; nanosecond resolution, signed 64-bit (±292 years).
 using duration = std::chrono::nanoseconds;
-using namespace std::chrono_literals;
 
 /// A point on the caller's monotonic clock, in nanoseconds from an arbitrary epoch.
 class instant {
