@@ -1,0 +1,162 @@
+#pragma once
+// sluice/gateway/policy.hpp: what a protocol tells the gateway engine.
+//
+// The engine (session.hpp) is written once and names no protocol. A protocol
+// is its message types plus a *policy*: an object the engine owns that
+//  - classifies each inbound message into a `frame` (hello, ack, dispatch, ...);
+//  - writes the frames the engine sends (identify, resume, heartbeat) and the
+//    URL (plus header lines) of each connection, straight into the engine's
+//    action arena;
+//  - records what READY establishes (session id, resume URL);
+//  - decides what a close code means (resume, new session, fatal);
+//  - states its fixed facts in a constexpr `traits` aggregate.
+// If a protocol needs an `if` inside the engine, a hook belongs here instead.
+//
+// How the five protocols map (issue 5 will implement the last three):
+//
+// | hook            | Discord                   | Nightingale              | i386chat           | singyeong            |
+// |-----------------|---------------------------|--------------------------|--------------------|----------------------|
+// | hello           | op 10 heartbeat_interval  | none (server_hello=false)| f 100 hb_int       | op 0 heartbeat_interval |
+// | identify        | op 2                      | none (URL + header)      | f 110 present      | op 1                 |
+// | ready           | dispatch READY (s = 1)    | op "ready" resumed=false | f 140              | op 2                 |
+// | resumed         | dispatch RESUMED          | op "ready" resumed=true  | (cannot resume)    | (cannot resume)      |
+// | resume          | op 6 to resume_gateway_url| /ws/resume/<id>, no frame| -                  | -                    |
+// | heartbeat / ack | op 1 / op 11              | -                        | f 120 / echo 120   | op 5 / op 6          |
+// | beat request    | op 1 from the server      | -                        | -                  | -                    |
+// | reconnect       | op 7                      | -                        | GATEWAY_DOWN hint  | op 7 goodbye         |
+// | invalid session | op 9 (d: resumable)       | -                        | -                  | op 3 invalid         |
+// | server error    | -                         | -                        | f 150 (d: fatal)   | op 8 error           |
+// | sequence        | s on op 0                 | -                        | s on f 130         | -                    |
+//
+// Includes: <concepts>, <cstdint>, <cstddef>, <optional>, <string>,
+// <string_view>, <system_error>, <utility> (as_const); core/time.hpp,
+// core/transport.hpp (message_type).
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <sluice/core/time.hpp>
+#include <sluice/core/transport.hpp>
+
+namespace sluice::gateway {
+
+/// What an inbound message means to the engine.
+enum class frame_kind : std::uint8_t {
+    hello,             ///< the server's greeting; `heartbeat_interval` set (zero: no heartbeat)
+    heartbeat_ack,     ///< the server acknowledged a heartbeat
+    heartbeat_request, ///< the server asks for a heartbeat now
+    dispatch,          ///< an event for the user; `name`, `data`, maybe `seq`
+    ready,             ///< a new session is established (also delivered to the user)
+    resumed,           ///< the session was resumed (also delivered to the user)
+    reconnect,         ///< the server asks the client to reconnect and resume
+    invalid_session,   ///< the session is invalid; `flag` = it may be resumed
+    server_error,      ///< the server reports an error; `flag` = it is disconnecting us
+    other,             ///< well-formed but unknown to the engine (delivered in a notice)
+};
+
+/// One classified inbound message. `name` and `data` must be views into the
+/// message text passed to classify() (or empty): the engine copies the text
+/// and keeps the views as offsets.
+struct frame {
+    frame_kind kind = frame_kind::other;
+    bool flag = false;                 ///< invalid_session: resumable; server_error: fatal
+    std::optional<std::uint64_t> seq;  ///< the sequence number the frame carries, if any
+    duration heartbeat_interval{};     ///< hello only
+    std::int64_t code = 0;             ///< the protocol's op or error code, for diagnostics
+    std::string_view name;             ///< the event name (Discord `t`)
+    std::string_view data;             ///< the raw payload (Discord `d`), JSON text
+};
+
+/// What a close code from the server means.
+enum class close_verdict : std::uint8_t {
+    resume,      ///< reconnect and resume the session (falls back to a new one if impossible)
+    new_session, ///< reconnect, forget the session, identify again
+    fatal,       ///< do not reconnect: configuration or authorization is wrong
+};
+
+/// Which kind of connection the engine is opening.
+enum class connect_kind : std::uint8_t {
+    fresh,  ///< the original URL; identify follows
+    resume, ///< the resume URL (or the protocol's resume form); resume follows
+};
+
+/// What a session is, to the engine and to a process that restarts: the
+/// policy fills `id` and `resume_url` from the ready frame; the engine keeps
+/// `seq`. Owned strings, allocated once a session.
+struct session_data {
+    std::string id;                   ///< session id ("" = no session)
+    std::string resume_url;           ///< where to resume ("" = the policy's default)
+    std::optional<std::uint64_t> seq; ///< last sequence received
+};
+
+/// A view of session_data, for export() and restore(); valid until the next
+/// mutating call on the session that produced it.
+struct session_snapshot {
+    std::string_view id;
+    std::string_view resume_url;
+    std::optional<std::uint64_t> seq;
+};
+
+/// The fixed facts of a protocol, as a constexpr aggregate `P::traits`.
+struct protocol_traits {
+    bool server_hello = true;           ///< the server opens with hello (false: no heartbeat from the client)
+    bool client_identifies = true;      ///< the client sends identify after hello (false: ready follows the open)
+    bool resumable = true;              ///< a session can be resumed after a reconnect
+    bool sequenced = true;              ///< dispatches carry sequence numbers; stale ones are dropped
+    bool jitter_first_heartbeat = true; ///< first beat after interval * jitter (else after one interval)
+    std::uint16_t close_code_resume = 4000;    ///< our close when we will resume (never 1000/1001)
+    std::uint16_t close_code_end = 1000;       ///< our close when the user ends the session
+    std::uint16_t close_code_malformed = 4000; ///< our close after a malformed frame
+    std::uint16_t close_code_too_large = 4000; ///< our close after an inbound message over the limit
+    std::size_t max_inbound = 16u << 20;       ///< default inbound message limit
+    std::size_t max_outbound = 4096;           ///< default outbound payload cap (0 = none)
+    std::uint32_t rate_limit = 0;              ///< sends per window (0 = no limit)
+    duration rate_window = duration::zero();   ///< the window of rate_limit
+    duration invalid_session_delay_min = duration::zero(); ///< wait before identifying after an invalid session
+    duration invalid_session_delay_max = duration::zero();
+};
+
+/// The policy concept. `P` is an object the engine owns (it holds the
+/// protocol's configuration); every hook is called on it.
+///
+/// - `classify(text, type, f)`: parse one whole inbound message into `f`.
+///   Return an error for anything that is not a frame of the protocol (the
+///   engine reports errc::malformed_frame, closes and resumes). Must not
+///   allocate in steady state.
+/// - `on_ready(f, s)`: the ready frame `f` arrived: fill `s.id` (and
+///   `s.resume_url` when the protocol has one). An error means the ready is
+///   unusable (the engine reconnects with a new session).
+/// - `write_open(out, kind, s)`: append the URL to open, then optionally
+///   "\r\n" and header lines (core/transport.hpp `open_request`).
+/// - `write_identify(out)`, `write_resume(out, s)`, `write_heartbeat(out, seq)`:
+///   append one outbound message. write_resume returns false when resuming
+///   sends no frame (the URL says it all).
+/// - `on_close_code(code)`: what the server's close code means.
+template <class P>
+concept protocol = requires(P& p, std::string_view text, message_type type, frame& f, std::string& out,
+                            session_data& s, const session_data& cs, connect_kind kind,
+                            std::optional<std::uint64_t> seq, std::uint16_t code) {
+    { P::traits } -> std::convertible_to<protocol_traits>;
+    { p.classify(text, type, f) } -> std::same_as<std::error_code>;
+    { p.on_ready(std::as_const(f), s) } -> std::same_as<std::error_code>;
+    { p.write_open(out, kind, cs) } -> std::same_as<void>;
+    { p.write_identify(out) } -> std::same_as<void>;
+    { p.write_resume(out, cs) } -> std::same_as<bool>;
+    { p.write_heartbeat(out, seq) } -> std::same_as<void>;
+    { p.on_close_code(code) } -> std::same_as<close_verdict>;
+};
+
+/// Optional hook: what an HTTP status refusing the upgrade means
+/// (`close_verdict on_open_refused(std::uint16_t status)`). Without it:
+/// 401 and 403 are fatal, anything else is retried with the same session.
+template <class P>
+concept has_open_refused_hook = requires(P& p, std::uint16_t status) {
+    { p.on_open_refused(status) } -> std::same_as<close_verdict>;
+};
+
+} // namespace sluice::gateway
