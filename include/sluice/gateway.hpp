@@ -5,5 +5,4 @@
 #include <sluice/gateway/errc.hpp>
 #include <sluice/gateway/heartbeat.hpp>
 #include <sluice/gateway/policy.hpp>
-#include <sluice/gateway/send_budget.hpp>
 #include <sluice/gateway/session.hpp>

@@ -30,7 +30,7 @@
 //   any open ─ invalid session (not) ──────────▶ closing         notice(session_invalidated, new_session), close;
 //                                                                 reconnect waits the protocol's invalid-session delay
 //   any open ─ malformed / oversized message ──▶ closing         notice(malformed_frame | frame_too_large, resume), close
-//   any open ─ handshake timer ────────────────▶ closing         notice(handshake_timeout, resume), close
+//   connecting | any open ─ handshake timer ─▶ closing         notice(handshake_timeout, resume), close
 //   any open ─ on_close(code) ─────────────────▶ waiting | failed notice(transport_closed | fatal_close, verdict)
 //   closing ─ on_close | close timer ──────────▶ waiting         (reconnect timer armed, or open at once)
 //   waiting ─ reconnect timer ─────────────────▶ connecting      open(fresh | resume)
@@ -57,8 +57,9 @@
 //    frames are written straight into the arena.
 //
 // Includes: <cstddef>, <cstdint>, <optional>, <string>, <string_view>,
-// <system_error>, <type_traits>, <utility>; core (time, entropy, timers, action queue,
-// transport vocabulary); gateway (errc, policy, action, heartbeat, send budget).
+// <system_error>, <type_traits>, <utility>; core (time, entropy, timers, action
+// queue, transport vocabulary, backoff, rate limiter); gateway (errc, policy,
+// action, heartbeat).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -69,7 +70,9 @@
 #include <utility>
 
 #include <sluice/core/action_queue.hpp>
+#include <sluice/core/backoff.hpp>
 #include <sluice/core/entropy.hpp>
+#include <sluice/core/rate_limiter.hpp>
 #include <sluice/core/time.hpp>
 #include <sluice/core/timer_table.hpp>
 #include <sluice/core/transport.hpp>
@@ -77,7 +80,6 @@
 #include <sluice/gateway/errc.hpp>
 #include <sluice/gateway/heartbeat.hpp>
 #include <sluice/gateway/policy.hpp>
-#include <sluice/gateway/send_budget.hpp>
 
 namespace sluice::gateway {
 
@@ -135,9 +137,11 @@ struct config {
     duration close_timeout = std::chrono::seconds(5);      ///< wait for on_close after we close
     duration min_heartbeat_interval = std::chrono::milliseconds(100);
     duration max_heartbeat_interval = std::chrono::minutes(10);
-    duration reconnect_base = std::chrono::seconds(1); ///< first backoff step after a failed attempt
-    duration reconnect_max = std::chrono::seconds(60); ///< backoff ceiling
-    std::uint32_t max_reconnect_attempts = 0;         ///< consecutive failed attempts before giving up (0 = never)
+    /// Backoff between consecutive failed connection attempts. The first
+    /// reconnect after a session that was ready goes at once; the next ones
+    /// wait base, base * factor, ... up to cap, with jitter.
+    backoff_config reconnect{std::chrono::seconds(1), std::chrono::seconds(60), 2.0, jitter_mode::equal, 0};
+    std::uint32_t max_reconnect_attempts = 0; ///< consecutive failed attempts before giving up (0 = never)
     std::size_t retain_bytes = 64u << 10; ///< action memory kept when idle; more is released
 
     /// The protocol's defaults (limits, rate) with the engine's timeouts.
@@ -171,9 +175,7 @@ public:
 
     /// Builds an idle session. `rng` must outlive the session.
     session(P protocol, entropy rng, const config& cfg = config::defaults<P>())
-        : protocol_(std::move(protocol)), rng_(rng), cfg_(cfg) {
-        budget_.configure(cfg_.rate_limit, cfg_.rate_window);
-    }
+        : protocol_(std::move(protocol)), rng_(rng), cfg_(cfg), backoff_(cfg.reconnect, rng), budget_(limits(0)) {}
 
     // ---- user commands --------------------------------------------------
 
@@ -185,6 +187,7 @@ public:
         if (!stopped()) return errc::already_running;
         release_if_idle();
         attempts_ = 0;
+        backoff_.reset();
         open_transport(can_resume() ? connect_kind::resume : connect_kind::fresh, now);
         return {};
     }
@@ -378,7 +381,7 @@ public:
     std::uint32_t reconnect_attempts() const noexcept { return attempts_; }
     /// Whether an ordinary send would pass the rate limit now.
     bool can_send(instant now) const noexcept {
-        return state_ == state::ready && budget_.would_allow(now < clock_.last() ? clock_.last() : now, false);
+        return state_ == state::ready && (cfg_.rate_limit == 0 || budget_.available(now, send_priority::normal) > 0);
     }
     std::uint64_t stale_dropped() const noexcept { return stale_; }
     const config& settings() const noexcept { return cfg_; }
@@ -412,6 +415,11 @@ private:
         session_.id.clear();
         session_.resume_url.clear();
         session_.seq.reset();
+    }
+
+    // The send limit of one connection with `reserved` slots for heartbeats.
+    rate_limit_config limits(std::uint32_t reserved) const noexcept {
+        return {cfg_.rate_limit, cfg_.rate_window, reserved > cfg_.rate_limit ? cfg_.rate_limit : reserved};
     }
 
     // ---- queue helpers
@@ -484,7 +492,7 @@ private:
             queue_.rollback();
             return errc::payload_too_large;
         }
-        if (!budget_.try_acquire(now, priority)) {
+        if (cfg_.rate_limit != 0 && budget_.try_acquire(now, priority ? send_priority::high : send_priority::normal)) {
             queue_.rollback();
             return errc::rate_limited;
         }
@@ -499,7 +507,7 @@ private:
     void open_transport(connect_kind kind, instant now) {
         ++gen_;
         mode_ = kind;
-        budget_.reset();
+        budget_ = rate_limiter(limits(0)); // a fresh window for each connection
         heartbeat_.stop();
         action a = make(action_kind::open);
         a.op = transport_op::open;
@@ -606,7 +614,8 @@ private:
             state_ = state::failed;
             return;
         }
-        duration delay = backoff_delay(attempts_);
+        duration delay = duration::zero();
+        if (attempts_ != 0) (void)backoff_.next(delay); // never gives up: max_reconnect_attempts decides
         ++attempts_;
         if (delay < min_delay) delay = min_delay;
         if (delay <= duration::zero()) {
@@ -615,16 +624,6 @@ private:
         }
         state_ = state::waiting;
         timers_.arm(timer::reconnect, now + delay);
-    }
-
-    // 0 for the first attempt; then uniform in [d/2, d] with d = base * 2^(n-1), capped.
-    duration backoff_delay(std::uint32_t attempt) const noexcept {
-        if (attempt == 0) return duration::zero();
-        duration d = cfg_.reconnect_base;
-        for (std::uint32_t i = 1; i < attempt && d < cfg_.reconnect_max; ++i) d += d;
-        if (d > cfg_.reconnect_max) d = cfg_.reconnect_max;
-        const auto half = d.count() / 2;
-        return duration(half + static_cast<duration::rep>(rng_.below(static_cast<std::uint64_t>(d.count() - half) + 1)));
     }
 
     void finish_close() {
@@ -714,9 +713,10 @@ private:
             const double jitter = P::traits.jitter_first_heartbeat ? rng_.uniform01() : 1.0;
             timers_.arm(timer::heartbeat, heartbeat_.start(interval, jitter, now));
             // Keep room for every beat of a window, plus identify/resume and one requested beat.
-            if (cfg_.rate_window > duration::zero()) {
+            // Nothing was sent on this connection yet, so the window starts afresh.
+            if (cfg_.rate_limit != 0 && cfg_.rate_window > duration::zero()) {
                 const auto beats = static_cast<std::uint32_t>((cfg_.rate_window.count() + interval.count() - 1) / interval.count());
-                budget_.reserve(beats + 2);
+                budget_ = rate_limiter(limits(beats + 2));
             }
         }
         begin(now);
@@ -752,6 +752,7 @@ private:
     void established(instant) noexcept {
         state_ = state::ready;
         attempts_ = 0;
+        backoff_.reset();
         timers_.disarm(timer::handshake);
     }
 
@@ -777,14 +778,8 @@ private:
             send_heartbeat(now, true);
             return;
         case timer::handshake:
-            if (state_ == state::connecting) {
-                // The transport never opened: give up on it and retry.
-                queue_close(P::traits.close_code_resume);
-                stop_transport_timers();
-                transport_gone(errc::handshake_timeout, close_verdict::resume, 0, 0, now);
-                return;
-            }
-            if (!is_open()) return;
+            // Also when the transport never opened: close it and retry once it is gone.
+            if (!is_open() && state_ != state::connecting) return;
             fail_transport(errc::handshake_timeout, P::traits.close_code_resume,
                            can_resume() ? next_step::resume : next_step::new_session, now);
             return;
@@ -804,8 +799,9 @@ private:
     config cfg_;
     action_queue<action> queue_;
     timer_table<timer, static_cast<std::size_t>(timer::count_)> timers_;
+    backoff backoff_;
     heartbeat heartbeat_;
-    send_budget budget_;
+    rate_limiter budget_;
     session_data session_;
     monotonic_clamp clock_;
     std::uint64_t stale_ = 0;
