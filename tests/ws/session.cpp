@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "support/support.hpp"
+#include "echo_machine.hpp"
 #include "ws_test.hpp"
 
 #include <optional>
@@ -12,45 +13,9 @@
 
 using namespace sluice;
 using namespace ws_test;
+using ws_test::echo_machine;
 
 namespace {
-
-/// A message-mode machine that echoes every message, closes with 4000 when
-/// told "close", and records what happened to it.
-struct echo_action {
-    transport_op op = transport_op::none;
-    message_type type = message_type::text;
-    std::uint16_t close_code = 0;
-    char event = 0; // 'o' opened, 'm' message (payload = it), 'c' closed (close_code, payload = reason), 'd' dropped
-};
-
-class echo_machine {
-public:
-    explicit echo_machine(std::string url) : url_(std::move(url)) {}
-    void connect(std::string_view extra_headers = {}) {
-        std::string& a = q_.begin_payload();
-        a.append(url_);
-        if (!extra_headers.empty()) a.append("\r\n").append(extra_headers);
-        q_.commit({transport_op::open, message_type::text, 0, 0});
-    }
-    void on_open(instant) { q_.push({transport_op::none, message_type::text, 0, 'o'}); }
-    void on_message(std::string_view m, message_type t, instant) {
-        q_.push({transport_op::none, t, 0, 'm'}, m);
-        if (m == "close") q_.push({transport_op::close, t, 4000, 0}, "bye");
-        else q_.push({transport_op::send, t, 0, 0}, m);
-    }
-    void on_close(close_info ci, instant) {
-        q_.push({transport_op::none, message_type::text, ci.code.value_or(0), ci.code ? 'c' : 'd'}, ci.reason);
-    }
-    void handle_timeout(instant) {}
-    instant next_deadline() const noexcept { return instant::never(); }
-    const action_queue<echo_action>::entry* poll() { return q_.poll(); }
-
-private:
-    std::string url_;
-    action_queue<echo_action> q_;
-};
-static_assert(message_machine<echo_machine>);
 
 using echo_session = ws::session<echo_machine>;
 
