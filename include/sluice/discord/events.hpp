@@ -1,0 +1,117 @@
+#pragma once
+// sluice/discord/events.hpp: typed Discord events from the engine's entries.
+//
+// The engine delivers READY as action_kind::ready, RESUMED as resumed, and
+// every other dispatch as dispatch, each with its name (`t`), sequence (`s`)
+// and raw payload (`d`). Decode the ones you want:
+//
+//     switch (discord::event_of(*e)) {
+//     case discord::event::message_create: {
+//         discord::message m;                  // keep one around to reuse its vectors
+//         if (auto ec = discord::decode(*e, m)) log(ec);
+//         ...
+//     }
+//     case discord::event::other:              // any dispatch: your own type
+//         json::read(my_type, gateway::data(*e));
+//     }
+//
+// decode() reads `d` only (the envelope was checked when the message
+// arrived) and never allocates except to grow std::vector members of `out`;
+// decoding into the same object again reuses them. Views in `out` point into
+// the entry's bytes: valid until the next mutating call on the machine.
+//
+// In byte mode (ws::session) pass the inner action and the bytes:
+// decode(e->action.inner, e->bytes, out).
+//
+// Includes: <cstdint>, <string_view>, <system_error>; gateway/action.hpp;
+// json/read.hpp; discord/errc.hpp, discord/types.hpp.
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+#include <sluice/discord/errc.hpp>
+#include <sluice/discord/types.hpp>
+#include <sluice/gateway/action.hpp>
+#include <sluice/json/read.hpp>
+
+namespace sluice::discord {
+
+/// The events with a typed form; `other` is every other dispatch (and
+/// anything that is not an event).
+enum class event : std::uint8_t {
+    other,
+    ready,
+    resumed,
+    message_create,
+    message_update,
+    message_delete,
+    interaction_create,
+};
+
+constexpr std::string_view to_string(event e) noexcept {
+    switch (e) {
+    case event::other: return "other";
+    case event::ready: return "READY";
+    case event::resumed: return "RESUMED";
+    case event::message_create: return "MESSAGE_CREATE";
+    case event::message_update: return "MESSAGE_UPDATE";
+    case event::message_delete: return "MESSAGE_DELETE";
+    case event::interaction_create: return "INTERACTION_CREATE";
+    }
+    return "other";
+}
+
+/// The event a dispatch name denotes.
+constexpr event event_named(std::string_view t) noexcept {
+    if (t.size() == 14 && t[8] == 'C' && t == "MESSAGE_CREATE") return event::message_create;
+    if (t.size() == 14 && t[8] == 'U' && t == "MESSAGE_UPDATE") return event::message_update;
+    if (t == "MESSAGE_DELETE") return event::message_delete;
+    if (t == "INTERACTION_CREATE") return event::interaction_create;
+    if (t == "READY") return event::ready;
+    if (t == "RESUMED") return event::resumed;
+    return event::other;
+}
+
+/// The event of an action (other for anything but ready/resumed/dispatch).
+constexpr event event_of(const gateway::action& a, std::string_view bytes) noexcept {
+    switch (a.kind) {
+    case gateway::action_kind::ready: return event::ready;
+    case gateway::action_kind::resumed: return event::resumed;
+    case gateway::action_kind::dispatch: return event_named(gateway::detail::slice(bytes, a.name_offset, a.name_size));
+    default: return event::other;
+    }
+}
+constexpr event event_of(const gateway::entry& e) noexcept { return event_of(e.action, e.bytes); }
+
+namespace detail {
+template <class T>
+constexpr bool matches(event) noexcept { return false; }
+template <>
+constexpr bool matches<message>(event e) noexcept { return e == event::message_create || e == event::message_update; }
+template <>
+constexpr bool matches<message_delete>(event e) noexcept { return e == event::message_delete; }
+template <>
+constexpr bool matches<interaction>(event e) noexcept { return e == event::interaction_create; }
+template <>
+constexpr bool matches<ready>(event e) noexcept { return e == event::ready; }
+template <>
+constexpr bool matches<resumed>(event e) noexcept { return e == event::resumed; }
+} // namespace detail
+
+/// Decodes the payload of a ready/resumed/dispatch action into `out`
+/// (ready, resumed, message, message_delete or interaction).
+/// Errors: discord::errc::wrong_event (the action is not that event;
+/// nothing read), or a json error (the payload does not fit: `info` gets
+/// the path, e.g. "author.id"). The action itself was already accepted:
+/// a decode error never affects the session.
+template <class T>
+std::error_code decode(const gateway::action& a, std::string_view bytes, T& out, json::error_info* info = nullptr) {
+    if (!detail::matches<T>(event_of(a, bytes))) return errc::wrong_event;
+    return json::read(out, gateway::detail::slice(bytes, a.data_offset, a.data_size), info);
+}
+template <class T>
+std::error_code decode(const gateway::entry& e, T& out, json::error_info* info = nullptr) {
+    return decode(e.action, e.bytes, out, info);
+}
+
+} // namespace sluice::discord

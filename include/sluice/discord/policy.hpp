@@ -1,0 +1,247 @@
+#pragma once
+// sluice/discord/policy.hpp: the Discord gateway as a gateway-engine policy.
+//
+// What it tells the engine (see gateway/policy.hpp for the hooks):
+//  - frames are {"op","d","s","t"}; op 10 hello (d.heartbeat_interval), op 11
+//    ack, op 1 from the server asks for a beat now, op 0 dispatch (READY and
+//    RESUMED are the ready/resumed frames), op 7 reconnect, op 9 invalid
+//    session (d: resumable);
+//  - identify (op 2) is rendered once, at construction, and copied into the
+//    arena on each identify; resume (op 6) and heartbeat (op 1) are written
+//    in place;
+//  - connections go to `gateway_url` + "/?v=10&encoding=json" (plus
+//    "&compress=zlib-stream" when configured); a resume goes to READY's
+//    resume_gateway_url with the same query;
+//  - close codes: close_codes.hpp; our own closes use 4000 (resumable:
+//    anything but 1000/1001 keeps the session), 1000 to end the session, 1009
+//    for a message over the inbound limit;
+//  - limits: 4096-byte outbound payloads, 120 sends per 60 s per connection
+//    (the engine keeps slots for heartbeats), op 9 waits 1-5 s before
+//    identifying again.
+//
+// Leniency (PROTOCOLS.md: decode leniently): unknown keys are skipped; `s` and
+// `t` may be missing or null on any op; `d` may be missing; an unknown op is
+// delivered as a notice. Only the envelope is checked when a message arrives
+// (read_options::strict in the config checks all of it); `d` is checked when
+// you decode it.
+//
+// Includes: <array>, <cstdint>, <optional>, <string>, <string_view>,
+// <system_error>; core/transport.hpp (message_type); gateway/policy.hpp,
+// gateway/session.hpp (config defaults); json/read.hpp; discord/commands.hpp,
+// discord/close_codes.hpp, discord/types.hpp (text()).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <sluice/core/transport.hpp>
+#include <sluice/discord/close_codes.hpp>
+#include <sluice/discord/commands.hpp>
+#include <sluice/discord/types.hpp>
+#include <sluice/gateway/policy.hpp>
+#include <sluice/gateway/session.hpp>
+#include <sluice/json/read.hpp>
+
+namespace sluice::discord {
+
+/// Discord's fixed facts for the engine.
+inline constexpr gateway::protocol_traits traits = [] {
+    gateway::protocol_traits t;
+    t.server_hello = true;
+    t.client_identifies = true;
+    t.resumable = true;
+    t.sequenced = true;
+    t.jitter_first_heartbeat = true;
+    t.close_code_resume = 4000;
+    t.close_code_end = 1000;
+    t.close_code_malformed = 4000;
+    t.close_code_too_large = 1009;
+    t.max_inbound = std::size_t{64} << 20; // READY of a large bot, uncompressed
+    t.max_outbound = 4096;
+    t.rate_limit = 120;
+    t.rate_window = std::chrono::seconds(60);
+    t.invalid_session_delay_min = std::chrono::seconds(1);
+    t.invalid_session_delay_max = std::chrono::seconds(5);
+    return t;
+}();
+
+/// Transport compression asked for in the URL.
+enum class transport_compression : std::uint8_t {
+    none,
+    zlib_stream, ///< "&compress=zlib-stream": wrap the client in discord::zlib_stream (zlib_stream.hpp)
+};
+
+/// A Discord gateway client's configuration. Views are read only while the
+/// client is constructed (identify is rendered then).
+struct config {
+    std::string_view token;     ///< the bot token (without "Bot ")
+    std::uint64_t intents = 0;  ///< discord::intents flags
+    identify_properties properties;
+    std::optional<std::array<std::uint32_t, 2>> shard; ///< [shard_id, num_shards]
+    std::optional<presence_update> presence;           ///< initial presence
+    std::optional<std::uint32_t> large_threshold;
+    std::string_view gateway_url = "wss://gateway.discord.gg"; ///< from GET /gateway/bot, or this
+    std::uint32_t version = 10;
+    transport_compression compress = transport_compression::none;
+    bool strict_json = false; ///< check every inbound message fully (slower), not just the envelope
+    /// The engine's settings (permit gate, timeouts, backoff, limits).
+    gateway::config engine = gateway::config::from(traits);
+};
+
+namespace detail {
+
+struct envelope {
+    int op = -1;
+    std::optional<json::raw> d;
+    std::optional<std::uint64_t> s;
+    std::optional<std::string_view> t;
+};
+
+struct hello_data {
+    std::int64_t heartbeat_interval = 0;
+};
+
+struct ready_session {
+    json::raw session_id;
+    std::optional<json::raw> resume_gateway_url;
+};
+
+} // namespace detail
+
+/// The policy. Owns the gateway URL and the rendered identify frame (whose
+/// token resume reuses): two strings, a few numbers.
+class policy {
+public:
+    static constexpr gateway::protocol_traits traits = discord::traits;
+
+    /// Renders identify. A configuration error (empty token, bad shard,
+    /// identify over 4096 bytes, invalid UTF-8) is kept in error(); the
+    /// client refuses to start with it.
+    explicit policy(const config& c)
+        : url_(c.gateway_url), version_(c.version), compress_(c.compress), strict_(c.strict_json) {
+        identify_args a{c.token, c.intents, c.properties, c.shard, c.presence, c.large_threshold};
+        error_ = discord::write_identify(identify_, a);
+        // Resume reuses the token as identify wrote it (escaped): it is the
+        // JSON string right after the fixed prefix, up to ',"intents"'.
+        constexpr std::string_view prefix = "{\"op\":2,\"d\":{\"token\":";
+        if (!error_) {
+            token_at_ = static_cast<std::uint32_t>(prefix.size());
+            token_size_ = static_cast<std::uint32_t>(identify_.find(",\"intents\":", token_at_) - token_at_);
+        }
+        if (!error_ && identify_.size() > c.engine.max_outbound && c.engine.max_outbound != 0)
+            error_ = gateway::errc::payload_too_large;
+        if (!error_ && url_.empty()) error_ = errc::invalid_argument;
+    }
+
+    /// A configuration error found at construction, or empty.
+    std::error_code error() const noexcept { return error_; }
+
+    // ---- the engine's hooks (gateway/policy.hpp)
+
+    std::error_code classify(std::string_view text, message_type type, gateway::frame& f) const {
+        if (type != message_type::text) return gateway::errc::malformed_frame; // binary needs zlib_stream
+        detail::envelope env;
+        json::read_options opts;
+        opts.strict = strict_;
+        if (json::read(env, text, opts)) return gateway::errc::malformed_frame;
+        f.code = env.op;
+        f.seq = env.s;
+        if (env.d) f.data = env.d->text;
+        switch (static_cast<opcode>(env.op)) {
+        case opcode::dispatch: {
+            if (!env.t || env.t->empty() || !env.d) return gateway::errc::malformed_frame;
+            f.name = *env.t;
+            if (f.name == "READY") f.kind = gateway::frame_kind::ready;
+            else if (f.name == "RESUMED") f.kind = gateway::frame_kind::resumed;
+            else f.kind = gateway::frame_kind::dispatch;
+            return {};
+        }
+        case opcode::heartbeat: f.kind = gateway::frame_kind::heartbeat_request; return {};
+        case opcode::heartbeat_ack: f.kind = gateway::frame_kind::heartbeat_ack; return {};
+        case opcode::reconnect: f.kind = gateway::frame_kind::reconnect; return {};
+        case opcode::invalid_session:
+            f.kind = gateway::frame_kind::invalid_session;
+            f.flag = env.d && env.d->text == "true";
+            return {};
+        case opcode::hello: {
+            detail::hello_data h;
+            if (!env.d || json::read(h, env.d->text) || h.heartbeat_interval <= 0) return gateway::errc::malformed_frame;
+            f.kind = gateway::frame_kind::hello;
+            f.heartbeat_interval = from_ms(h.heartbeat_interval);
+            return {};
+        }
+        default: f.kind = gateway::frame_kind::other; return {};
+        }
+    }
+
+    std::error_code on_ready(const gateway::frame& f, gateway::session_data& s) const {
+        detail::ready_session r;
+        if (json::read(r, f.data)) return gateway::errc::missing_session;
+        std::string scratch;
+        s.id.assign(text(r.session_id, scratch));
+        if (r.resume_gateway_url) s.resume_url.assign(text(*r.resume_gateway_url, scratch));
+        // Both travel again (resume frame, open URL): they must be writable text.
+        scratch.clear();
+        if (s.id.empty() || json::write(s.id, scratch) || json::write(s.resume_url, scratch)) return gateway::errc::missing_session;
+        return {};
+    }
+
+    void write_open(std::string& out, gateway::connect_kind kind, const gateway::session_data& s) const {
+        const std::string_view base =
+            kind == gateway::connect_kind::resume && !s.resume_url.empty() ? std::string_view(s.resume_url) : std::string_view(url_);
+        append_url(out, base);
+    }
+
+    void write_identify(std::string& out) const { out.append(identify_); }
+
+    bool write_resume(std::string& out, const gateway::session_data& s) const {
+        out.append("{\"op\":6,\"d\":{\"token\":");
+        out.append(std::string_view(identify_).substr(token_at_, token_size_));
+        out.append(",\"session_id\":");
+        if (json::write(s.id, out)) return false; // the id came from READY, already checked UTF-8
+        out.append(",\"seq\":");
+        detail::append_number(out, s.seq.value_or(0));
+        out.append("}}");
+        return true;
+    }
+
+    void write_heartbeat(std::string& out, std::optional<std::uint64_t> seq) const { discord::write_heartbeat(out, seq); }
+
+    gateway::close_verdict on_close_code(std::uint16_t code) const noexcept { return close_code_verdict(code); }
+
+    /// `base` with "/?v=N&encoding=json[&compress=zlib-stream]" appended
+    /// ("&..." when base already has a query).
+    void append_url(std::string& out, std::string_view base) const {
+        out.append(base);
+        if (base.find('?') != std::string_view::npos) out.push_back('&');
+        else if (!base.empty() && base.back() == '/') out.push_back('?');
+        else out.append("/?");
+        out.append("v=");
+        detail::append_number(out, std::uint64_t{version_});
+        out.append("&encoding=json");
+        if (compress_ == transport_compression::zlib_stream) out.append("&compress=zlib-stream");
+    }
+
+    transport_compression compression() const noexcept { return compress_; }
+    /// Heap bytes held by the policy's strings.
+    std::size_t heap_bytes() const noexcept {
+        auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+        return str(url_) + str(identify_);
+    }
+
+private:
+    std::string url_;
+    std::string identify_; // the whole op 2 frame
+    std::error_code error_;
+    std::uint32_t token_at_ = 0; // the token's JSON string inside identify_
+    std::uint32_t token_size_ = 0;
+    std::uint32_t version_;
+    transport_compression compress_;
+    bool strict_;
+};
+
+static_assert(gateway::protocol<policy>);
+
+} // namespace sluice::discord
