@@ -53,36 +53,36 @@ inline constexpr std::uint64_t auto_moderation_execution = 1u << 21;
 
 /// One activity of a presence (op 3, and identify's presence).
 struct activity {
-    std::string_view name;
+    std::string_view name{};
     int type = 0; ///< 0 playing, 1 streaming, 2 listening, 3 watching, 4 custom, 5 competing
-    std::optional<std::string_view> url;   ///< streaming only
-    std::optional<std::string_view> state; ///< custom status text
+    std::optional<std::string_view> url{};   ///< streaming only
+    std::optional<std::string_view> state{}; ///< custom status text
 };
 
 /// Presence update (op 3).
 struct presence_update {
-    std::optional<std::int64_t> since; ///< Unix ms since idle, or none (written as null)
-    std::span<const activity> activities;
+    std::optional<std::int64_t> since{}; ///< Unix ms since idle, or none (written as null)
+    std::span<const activity> activities{};
     std::string_view status = "online"; ///< online, dnd, idle, invisible, offline
     bool afk = false;
 };
 
 /// Voice state update (op 4). No channel disconnects from voice.
 struct voice_state_update {
-    snowflake guild_id;
-    std::optional<snowflake> channel_id;
+    snowflake guild_id{};
+    std::optional<snowflake> channel_id{};
     bool self_mute = false;
     bool self_deaf = false;
 };
 
 /// Request guild members (op 8): either a query (possibly "") or user ids.
 struct guild_members_request {
-    snowflake guild_id;
-    std::optional<std::string_view> query; ///< name prefix; "" with limit 0 asks for everyone
+    snowflake guild_id{};
+    std::optional<std::string_view> query{}; ///< name prefix; "" with limit 0 asks for everyone
     std::uint32_t limit = 0;
-    std::optional<bool> presences;
-    std::span<const snowflake> user_ids;   ///< at most 100
-    std::optional<std::string_view> nonce; ///< echoed in GUILD_MEMBERS_CHUNK; at most 32 bytes
+    std::optional<bool> presences{};
+    std::span<const snowflake> user_ids{};   ///< at most 100
+    std::optional<std::string_view> nonce{}; ///< echoed in GUILD_MEMBERS_CHUNK; at most 32 bytes
 };
 
 /// identify's "properties".
@@ -212,12 +212,12 @@ inline std::error_code write_request_guild_members(std::string& out, const guild
 
 /// What identify carries (op 2). Views are read during the call.
 struct identify_args {
-    std::string_view token;
+    std::string_view token{};
     std::uint64_t intents = 0;
     identify_properties properties;
-    std::optional<std::array<std::uint32_t, 2>> shard; ///< [shard_id, num_shards]
-    std::optional<presence_update> presence;
-    std::optional<std::uint32_t> large_threshold; ///< 50..250
+    std::optional<std::array<std::uint32_t, 2>> shard{}; ///< [shard_id, num_shards]
+    std::optional<presence_update> presence{};
+    std::optional<std::uint32_t> large_threshold{}; ///< 50..250
 };
 
 /// Op 2. Errors: discord::errc::invalid_argument (empty token, shard id not

@@ -76,12 +76,12 @@ enum class transport_compression : std::uint8_t {
 /// A Discord gateway client's configuration. Views are read only while the
 /// client is constructed (identify is rendered then).
 struct config {
-    std::string_view token;     ///< the bot token (without "Bot ")
+    std::string_view token{};     ///< the bot token (without "Bot ")
     std::uint64_t intents = 0;  ///< discord::intents flags
-    identify_properties properties;
-    std::optional<std::array<std::uint32_t, 2>> shard; ///< [shard_id, num_shards]
-    std::optional<presence_update> presence;           ///< initial presence
-    std::optional<std::uint32_t> large_threshold;
+    identify_properties properties{};
+    std::optional<std::array<std::uint32_t, 2>> shard{}; ///< [shard_id, num_shards]
+    std::optional<presence_update> presence{};           ///< initial presence
+    std::optional<std::uint32_t> large_threshold{};
     std::string_view gateway_url = "wss://gateway.discord.gg"; ///< from GET /gateway/bot, or this
     std::uint32_t version = 10;
     transport_compression compress = transport_compression::none;
