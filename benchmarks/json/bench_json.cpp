@@ -1,0 +1,183 @@
+// bench_json: typed read of a Discord MESSAGE_UPDATE (std::string and
+// std::string_view fields) and write of an identify payload, sluice against
+// simdjson on-demand, RapidJSON, Boost.JSON and nlohmann/json in one binary.
+// Families: json_read_string, json_read_view, json_write_identify; each
+// benchmark checks once that it extracted the same values as sluice.
+#include "message.hpp"
+
+#include <sluice/json.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+std::string load_fixture(const char* rel) {
+    const char* dir = std::getenv("SLUICE_VECTORS");
+    const std::string path = std::string(dir && *dir ? dir : "../shared/vectors") + "/" + rel;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::fprintf(stderr, "bench_json: cannot read %s (set SLUICE_VECTORS)\n", path.c_str());
+        std::exit(1);
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+const std::string& fixture() {
+    static const std::string text = load_fixture("discord/message_update.json");
+    return text;
+}
+
+// simdjson needs 64 readable bytes after the text; a gateway would receive
+// into such a buffer, so it is made once, outside the timing.
+const std::string& padded_fixture() {
+    static const std::string padded = fixture() + std::string(64, ' ');
+    return padded;
+}
+
+template <class Str>
+bool same(const bench::dispatch<Str>& a, const bench::dispatch<Str>& b) {
+    const auto& x = a.d;
+    const auto& y = b.d;
+    if (a.op != b.op || a.s != b.s || a.t != b.t || x.id != y.id || x.channel_id != y.channel_id ||
+        x.guild_id != y.guild_id || x.content != y.content || x.nonce != y.nonce || x.tts != y.tts ||
+        x.edited_timestamp != y.edited_timestamp || x.author.id != y.author.id ||
+        x.author.username != y.author.username || x.author.bot != y.author.bot ||
+        x.attachments.size() != y.attachments.size())
+        return false;
+    for (std::size_t i = 0; i < x.attachments.size(); ++i) {
+        const auto& p = x.attachments[i];
+        const auto& q = y.attachments[i];
+        if (p.id != q.id || p.url != q.url || p.filename != q.filename || p.size != q.size || p.width != q.width ||
+            p.height != q.height)
+            return false;
+    }
+    return true;
+}
+
+template <class Str>
+const bench::dispatch<Str>& reference() {
+    static const bench::dispatch<Str> ref = [] {
+        bench::dispatch<Str> r;
+        if (sluice::json::read(r, fixture())) {
+            std::fprintf(stderr, "bench_json: sluice cannot read the fixture\n");
+            std::exit(1);
+        }
+        return r;
+    }();
+    return ref;
+}
+
+template <class Str, class Read>
+void run_read(benchmark::State& state, Read read) {
+    bench::dispatch<Str> out;
+    if (!read(out) || !same(out, reference<Str>())) {
+        state.SkipWithError("extracted values differ from sluice's");
+        return;
+    }
+    for (auto _ : state) {
+        const bool ok = read(out);
+        benchmark::DoNotOptimize(ok);
+        benchmark::DoNotOptimize(out);
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * fixture().size()));
+    bench::release_peer_documents();
+}
+
+template <class Str>
+void read_sluice(benchmark::State& state) {
+    run_read<Str>(state, [](bench::dispatch<Str>& out) { return !sluice::json::read(out, fixture()); });
+}
+template <class Str>
+void read_simdjson(benchmark::State& state) {
+    run_read<Str>(state, [](bench::dispatch<Str>& out) {
+        return bench::read_simdjson(padded_fixture(), fixture().size(), out);
+    });
+}
+template <class Str>
+void read_rapidjson(benchmark::State& state) {
+    run_read<Str>(state, [](bench::dispatch<Str>& out) { return bench::read_rapidjson(fixture(), out); });
+}
+template <class Str>
+void read_boost_json(benchmark::State& state) {
+    run_read<Str>(state, [](bench::dispatch<Str>& out) { return bench::read_boost_json(fixture(), out); });
+}
+template <class Str>
+void read_nlohmann(benchmark::State& state) {
+    run_read<Str>(state, [](bench::dispatch<Str>& out) { return bench::read_nlohmann(fixture(), out); });
+}
+
+BENCHMARK(read_sluice<std::string>)->Name("json_read_string/sluice");
+BENCHMARK(read_simdjson<std::string>)->Name("json_read_string/simdjson");
+BENCHMARK(read_rapidjson<std::string>)->Name("json_read_string/rapidjson");
+BENCHMARK(read_boost_json<std::string>)->Name("json_read_string/boost_json");
+BENCHMARK(read_nlohmann<std::string>)->Name("json_read_string/nlohmann");
+BENCHMARK(read_sluice<std::string_view>)->Name("json_read_view/sluice");
+BENCHMARK(read_simdjson<std::string_view>)->Name("json_read_view/simdjson");
+BENCHMARK(read_rapidjson<std::string_view>)->Name("json_read_view/rapidjson");
+BENCHMARK(read_boost_json<std::string_view>)->Name("json_read_view/boost_json");
+BENCHMARK(read_nlohmann<std::string_view>)->Name("json_read_view/nlohmann");
+
+// The strict reader (skipped values checked like validate()) and validate().
+void read_sluice_strict(benchmark::State& state) {
+    sluice::json::read_options opt;
+    opt.strict = true;
+    run_read<std::string_view>(state, [&](bench::dispatch<std::string_view>& out) {
+        return !sluice::json::read(out, fixture(), opt);
+    });
+}
+BENCHMARK(read_sluice_strict)->Name("json_read_view/sluice_strict");
+
+void validate_sluice(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(sluice::json::validate(fixture()));
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * fixture().size()));
+}
+BENCHMARK(validate_sluice)->Name("json_validate/sluice");
+
+template <class Write>
+void run_write(benchmark::State& state, Write write) {
+    const bench::identify id = bench::sample_identify();
+    std::string out;
+    std::string expected;
+    static_cast<void>(sluice::json::write(id, expected));
+    write(id, out);
+    if (out != expected) {
+        state.SkipWithError(("output differs from sluice's: " + out).c_str());
+        return;
+    }
+    std::size_t bytes = 0;
+    for (auto _ : state) {
+        write(id, out);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+
+void write_sluice(benchmark::State& state) {
+    run_write(state, [](const bench::identify& v, std::string& out) {
+        out.clear();
+        static_cast<void>(sluice::json::write(v, out));
+    });
+}
+void write_nlohmann(benchmark::State& state) { run_write(state, bench::write_nlohmann); }
+void write_boost_json(benchmark::State& state) { run_write(state, bench::write_boost_json); }
+void write_rapidjson(benchmark::State& state) { run_write(state, bench::write_rapidjson); }
+
+BENCHMARK(write_sluice)->Name("json_write_identify/sluice");
+BENCHMARK(write_rapidjson)->Name("json_write_identify/rapidjson");
+BENCHMARK(write_boost_json)->Name("json_write_identify/boost_json");
+BENCHMARK(write_nlohmann)->Name("json_write_identify/nlohmann");
+
+} // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,163 @@
+#pragma once
+// sluice/json/detail/number.hpp: the JSON number grammar (RFC 8259 section
+// 6) and its conversion to integers (fast path, range-checked) and to
+// floating point (exact fast path, else std::from_chars: correctly rounded).
+//
+// Includes: <cfloat> for FLT_EVAL_METHOD; <charconv> for from_chars;
+// <cstdint>; <limits>; <system_error> for std::errc; <type_traits>;
+// error.hpp for errc.
+#include <cfloat>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <system_error>
+#include <type_traits>
+
+#include <sluice/json/error.hpp>
+
+namespace sluice::json::detail {
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+/// A scanned number: value = ±mantissa × 10^exponent, exact unless truncated.
+struct number_parts {
+    std::uint64_t mantissa = 0; ///< the first 19 significant digits
+    std::int64_t exponent = 0;  ///< power of ten of the mantissa's last digit
+    int digits = 0;             ///< significant digits in the mantissa (0 for zero)
+    bool negative = false;
+    bool integer = true;    ///< no fraction and no exponent part
+    bool truncated = false; ///< a nonzero digit beyond the 19th was dropped
+};
+
+/// Scans the number at p (p != end) and leaves p after it. Errors:
+/// invalid_number (leading zero, '-' or '.' or 'e' without digits),
+/// unexpected_end (the text ends where a digit must follow).
+inline errc scan_number(const char*& p, const char* end, number_parts& n) noexcept {
+    const auto take = [&n](char c, bool fraction) noexcept {
+        const auto d = static_cast<unsigned>(c - '0');
+        if (n.digits == 0 && d == 0) {
+            n.exponent -= fraction; // a leading zero only moves the point
+        } else if (n.digits < 19) {
+            n.mantissa = n.mantissa * 10 + d;
+            ++n.digits;
+            n.exponent -= fraction;
+        } else {
+            n.truncated |= d != 0;
+            n.exponent += !fraction; // a dropped integer digit scales the mantissa
+        }
+    };
+    if (*p == '-') {
+        n.negative = true;
+        if (++p == end) return errc::unexpected_end;
+    }
+    if (*p == '0') {
+        if (++p != end && is_digit(*p)) return errc::invalid_number;
+    } else if (is_digit(*p)) {
+        do take(*p++, false);
+        while (p != end && is_digit(*p));
+    } else {
+        return errc::invalid_number;
+    }
+    if (p != end && *p == '.') {
+        n.integer = false;
+        if (++p == end) return errc::unexpected_end;
+        if (!is_digit(*p)) return errc::invalid_number;
+        do take(*p++, true);
+        while (p != end && is_digit(*p));
+    }
+    if (p != end && (*p == 'e' || *p == 'E')) {
+        n.integer = false;
+        if (++p == end) return errc::unexpected_end;
+        bool minus = false;
+        if (*p == '+' || *p == '-') {
+            minus = *p == '-';
+            if (++p == end) return errc::unexpected_end;
+        }
+        if (!is_digit(*p)) return errc::invalid_number;
+        std::int64_t e = 0;
+        do {
+            if (e < 100'000'000) e = e * 10 + (*p - '0'); // beyond any double; no overflow
+            ++p;
+        } while (p != end && is_digit(*p));
+        n.exponent += minus ? -e : e;
+    }
+    return errc{};
+}
+
+/// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
+/// number_out_of_range, type_mismatch (a fraction or exponent: "1.0", "1e2"),
+/// invalid_number, unexpected_end; errc::syntax when p holds no number at all
+/// (the caller tells a type mismatch from a syntax error).
+template <class Int>
+errc read_integer(const char*& p, const char* end, Int& out) noexcept {
+    static_assert(std::is_integral_v<Int> && sizeof(Int) <= 8);
+    const char* q = p;
+    const bool negative = *q == '-';
+    if (negative && ++q == end) return errc::unexpected_end;
+    if (!is_digit(*q)) return negative ? errc::invalid_number : errc::syntax;
+    std::uint64_t v = static_cast<unsigned>(*q++ - '0');
+    if (v == 0) {
+        if (q != end && is_digit(*q)) return errc::invalid_number;
+    } else {
+        // Up to 19 digits cannot overflow 64 bits; a 20th is checked.
+        const char* limit = end - q > 18 ? q + 18 : end;
+        while (q != limit && is_digit(*q)) v = v * 10 + static_cast<unsigned>(*q++ - '0');
+        if (q != end && is_digit(*q)) {
+            const auto d = static_cast<unsigned>(*q++ - '0');
+            if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10 || (q != end && is_digit(*q)))
+                return errc::number_out_of_range;
+            v = v * 10 + d;
+        }
+    }
+    if (q != end && (*q == '.' || *q == 'e' || *q == 'E')) return errc::type_mismatch;
+    if constexpr (std::is_signed_v<Int>) {
+        using U = std::make_unsigned_t<Int>;
+        const auto max = static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+        if (v > max + negative) return errc::number_out_of_range;
+        out = negative ? static_cast<Int>(static_cast<U>(0u - v)) : static_cast<Int>(v);
+    } else {
+        if (v > static_cast<std::uint64_t>(std::numeric_limits<Int>::max()) || (negative && v != 0))
+            return errc::number_out_of_range;
+        out = static_cast<Int>(v);
+    }
+    p = q;
+    return errc{};
+}
+
+// The exact fast path needs IEEE arithmetic without excess precision.
+inline constexpr bool exact_float_ops = FLT_EVAL_METHOD == 0 && std::numeric_limits<double>::is_iec559;
+
+/// Converts a scanned number [first, last) to F. Exact powers of ten times a
+/// small mantissa take one multiplication or division (Clinger's fast path);
+/// everything else goes to std::from_chars. Underflow gives ±0; overflow is
+/// number_out_of_range.
+template <class F>
+errc to_floating(const number_parts& n, const char* first, const char* last, F& out) noexcept {
+    static_assert(std::is_floating_point_v<F>);
+    if (n.digits == 0) {
+        out = n.negative ? -F(0) : F(0);
+        return errc{};
+    }
+    if constexpr (exact_float_ops && (std::is_same_v<F, double> || std::is_same_v<F, float>)) {
+        constexpr bool is_double = std::is_same_v<F, double>;
+        constexpr std::uint64_t max_exact = is_double ? (std::uint64_t{1} << 53) : (std::uint64_t{1} << 24);
+        constexpr std::int64_t max_pow = is_double ? 22 : 10;
+        constexpr F pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                               1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        if (!n.truncated && n.mantissa <= max_exact && n.exponent >= -max_pow && n.exponent <= max_pow) {
+            F v = static_cast<F>(n.mantissa);
+            v = n.exponent < 0 ? v / pow10[-n.exponent] : v * pow10[n.exponent];
+            out = n.negative ? -v : v;
+            return errc{};
+        }
+    }
+    const auto r = std::from_chars(first, last, out);
+    if (r.ec == std::errc::result_out_of_range) {
+        if (n.exponent + n.digits - 1 >= 0) return errc::number_out_of_range; // |value| >= 1: overflow
+        out = n.negative ? -F(0) : F(0);
+        return errc{};
+    }
+    return r.ec == std::errc{} && r.ptr == last ? errc{} : errc::invalid_number;
+}
+
+} // namespace sluice::json::detail

@@ -1,0 +1,570 @@
+#pragma once
+// sluice/json/read.hpp: JSON text into typed values, driven by reflection.
+//
+//     struct author { std::string_view id; std::string username; std::optional<bool> bot; };
+//     author a;
+//     sluice::json::error_info where;
+//     if (auto ec = sluice::json::read(a, text, &where))
+//         log(ec.message(), " at ", where.path);         // e.g. "id", "d.attachments[2].size"
+//
+// Supported types (and the JSON each accepts):
+//   bool                       true / false
+//   integers (not char)        a number without fraction or exponent, range-checked
+//   float, double, long double any number; correctly rounded; underflow gives 0
+//   std::string                a string, unescaped, UTF-8 checked
+//   std::string_view           a string without escapes, pointing into the text (zero-copy);
+//                              a string with escapes fails with errc::escaped_string_view
+//                              (never wrong text): use std::string or json::raw for those
+//   json::raw                  any value, kept as text (see raw.hpp)
+//   std::optional<T>           null or T; a missing field leaves it empty
+//   std::vector<T>             an array; elements already in the vector are reused (no
+//                              reallocation of their strings once grown)
+//   std::array<T, N>           an array of exactly N elements
+//   enums                      their underlying integer, or a name when meta<E>::enumerators exists
+//   types with ADL from_chars  a string given to `from_chars(std::string_view, T&) -> std::error_code`
+//                              (sluice::snowflake)
+//   reflected classes          an object: keys matched to fields (reflect/), unknown keys
+//                              skipped, duplicate keys: the last wins
+//
+// A field whose type is not std::optional is required: a missing one fails
+// with errc::missing_field. No allocation happens except inside std::string
+// and std::vector targets, and none there once their capacity suffices.
+//
+// Includes: <array>, <cstdint>, <optional>, <string>, <string_view>, <vector>
+// for the supported types; <system_error>; <type_traits>, <utility>;
+// reflect for fields and enum names; json/ for errors, raw, keys, the scans,
+// the type traits and the validator (strict skipping).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <sluice/json/detail/keys.hpp>
+#include <sluice/json/detail/number.hpp>
+#include <sluice/json/detail/scan.hpp>
+#include <sluice/json/detail/skip.hpp>
+#include <sluice/json/detail/string.hpp>
+#include <sluice/json/detail/traits.hpp>
+#include <sluice/json/error.hpp>
+#include <sluice/json/raw.hpp>
+#include <sluice/json/validate.hpp>
+#include <sluice/reflect/enum.hpp>
+#include <sluice/reflect/fields.hpp>
+
+namespace sluice::json {
+
+struct read_options {
+    /// Deepest nesting of objects and arrays accepted (the root container is
+    /// depth 1); deeper input fails with errc::depth_exceeded. Reading a
+    /// recursive type recurses once a level, so keep this modest.
+    std::uint32_t max_depth = 64;
+    /// Values read() does not decode (unknown keys, json::raw) are checked
+    /// only for what skipping needs: strings closed, brackets balanced,
+    /// numbers and literals well-formed. `strict` checks them as validate()
+    /// does (grammar, escapes, UTF-8), so a successful read proves the whole
+    /// text is JSON; it costs the time of a validate() of the skipped parts.
+    bool strict = false;
+};
+
+namespace detail {
+
+/// What the whole read shares. Readers take the position and return the
+/// position after what they read, or null after recording an error here.
+struct context {
+    const char* end;
+    std::uint32_t depth_left; // containers that may still be opened
+    bool strict;
+    errc error;
+    const char* error_at;
+    error_info* info; // null: no path is built
+};
+
+inline const char* fail(context& c, errc e, const char* at) noexcept {
+    c.error = e;
+    c.error_at = at;
+    return nullptr;
+}
+
+// Cold: the path is built on the way out of an error only.
+inline void prepend_key(error_info* info, std::string_view key) {
+    if (!info) return;
+    if (!info->path.empty() && info->path.front() != '[') info->path.insert(0, 1, '.');
+    info->path.insert(0, key);
+}
+
+inline void prepend_index(error_info* info, std::size_t index) {
+    if (!info) return;
+    char buf[24];
+    char* const e = buf + sizeof buf;
+    char* b = e;
+    *--b = ']';
+    do *--b = static_cast<char>('0' + index % 10);
+    while ((index /= 10) != 0);
+    *--b = '[';
+    if (!info->path.empty() && info->path.front() != '[') info->path.insert(0, 1, '.');
+    info->path.insert(0, b, static_cast<std::size_t>(e - b));
+}
+
+// The value at p is not of the expected type: a type mismatch when it starts
+// like a JSON value, else a syntax error.
+inline const char* mismatch(context& c, const char* p) noexcept {
+    switch (*p) {
+    case '"': case '{': case '[': case 't': case 'f': case 'n': case '-':
+    case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
+        return fail(c, errc::type_mismatch, p);
+    default: return fail(c, errc::syntax, p);
+    }
+}
+
+// Skips whitespace (compact JSON has none: one compare).
+inline const char* skip_ws(const char* p, const char* end) noexcept {
+    if (p != end && static_cast<unsigned char>(*p) <= ' ') skip_whitespace(p, end);
+    return p;
+}
+
+// Skips whitespace to the next token; unexpected_end when there is none.
+inline const char* next_token(context& c, const char* p) noexcept {
+    p = skip_ws(p, c.end);
+    return p != c.end ? p : fail(c, errc::unexpected_end, p);
+}
+
+// The next token, as next_token(), with one compare for compact JSON.
+inline const char* separator(const char* p, context& c) noexcept {
+    if (p != c.end && static_cast<unsigned char>(*p) > ' ') return p;
+    return next_token(c, p);
+}
+
+// The position after a shared scanner ran (which takes p by reference: call
+// it in a statement of its own first), or null with its error.
+inline const char* result(context& c, errc e, const char* p) noexcept { return e == errc{} ? p : fail(c, e, p); }
+
+// Out of line, so that skip_value stays small where it is inlined.
+[[gnu::noinline]] inline const char* skip_strict(const char* p, context& c) noexcept {
+    const errc e = check_value(p, c.end, c.depth_left);
+    return result(c, e, p);
+}
+
+[[gnu::noinline]] inline const char* skip_nested(const char* p, context& c) noexcept {
+    errc e{};
+    const char* at = nullptr;
+    const char* q = skip_container(p + 1, c.end, c.depth_left, e, at);
+    return q ? q : fail(c, e, at);
+}
+
+/// Skips the value at p (p != end), checking it as read_options::strict says.
+inline const char* skip_value(const char* p, context& c) noexcept {
+    if (c.strict) return skip_strict(p, c);
+    switch (*p) {
+    case '"': {
+        ++p;
+        const errc e = skip_string(p, c.end);
+        return result(c, e, p);
+    }
+    case '{':
+    case '[':
+        if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
+        if (c.end - p >= 2 && p[1] == *p + 2) return p + 2; // "{}" or "[]": '}' - '{' == ']' - '[' == 2
+        return skip_nested(p, c);
+    default: {
+        const errc e = check_scalar(p, c.end);
+        return result(c, e, p);
+    }
+    }
+}
+
+template <class T>
+const char* read_value(T& out, const char* p, context& c);
+
+inline const char* read_bool(bool& out, const char* p, context& c) noexcept {
+    if (*p == 't') {
+        out = true;
+        const errc e = match_literal(p, c.end, "true");
+        return result(c, e, p);
+    }
+    if (*p == 'f') {
+        out = false;
+        const errc e = match_literal(p, c.end, "false");
+        return result(c, e, p);
+    }
+    return mismatch(c, p);
+}
+
+template <class Int>
+const char* read_int(Int& out, const char* p, context& c) noexcept {
+    const char* q = p;
+    const errc e = read_integer(q, c.end, out);
+    if (e == errc{}) return q;
+    return e == errc::syntax ? mismatch(c, p) : fail(c, e, p);
+}
+
+template <class F>
+const char* read_float(F& out, const char* p, context& c) noexcept {
+    if (*p != '-' && !is_digit(*p)) return mismatch(c, p);
+    const char* q = p;
+    number_parts n;
+    if (const errc e = scan_number(q, c.end, n); e != errc{}) return fail(c, e, q);
+    return result(c, to_floating(n, p, q, out), q);
+}
+
+// A string into std::string: unescaped and checked.
+inline const char* read_string(std::string& out, const char* p, context& c) {
+    if (*p != '"') return mismatch(c, p);
+    ++p;
+    out.clear();
+    const errc e = walk_string(
+        p, c.end, [&out](const char* first, const char* last) { out.append(first, last); },
+        [&out](std::uint32_t cp) {
+            char utf8[4];
+            out.append(utf8, encode_utf8(cp, utf8));
+            return errc{};
+        });
+    return result(c, e, p);
+}
+
+// A string without escapes as a view into the text; checked.
+inline const char* read_string_view(std::string_view& out, const char* p, context& c) noexcept {
+    if (*p != '"') return mismatch(c, p);
+    const char* const first = ++p;
+    for (;;) {
+        p = find<stop::string_special>(p, c.end);
+        if (p == c.end) return fail(c, errc::unexpected_end, p);
+        const auto ch = static_cast<unsigned char>(*p);
+        if (ch == '"') break;
+        if (ch == '\\') return fail(c, errc::escaped_string_view, p);
+        if (ch < 0x20) return fail(c, errc::control_character, p);
+        const std::size_t n = utf8_sequence(p, c.end);
+        if (n == 0) return fail(c, errc::invalid_utf8, p);
+        p += n;
+    }
+    out = std::string_view(first, static_cast<std::size_t>(p - first));
+    return p + 1;
+}
+
+// A string decoded into buf[0, cap) (enum names, escaped keys): sets
+// too_long, and keeps checking to the end of the string, when it does not fit.
+inline const char* read_short_string(char* buf, std::size_t cap, std::size_t& len, bool& too_long, const char* p,
+                                     context& c) noexcept {
+    if (*p != '"') return mismatch(c, p);
+    ++p;
+    len = 0;
+    too_long = false;
+    const auto put = [&](const char* first, std::size_t n) noexcept {
+        if (too_long || n > cap - len) {
+            too_long = true;
+            return;
+        }
+        for (std::size_t i = 0; i < n; ++i) buf[len++] = first[i];
+    };
+    const errc e = walk_string(
+        p, c.end, [&](const char* first, const char* last) noexcept { put(first, static_cast<std::size_t>(last - first)); },
+        [&](std::uint32_t cp) noexcept {
+            char utf8[4];
+            put(utf8, encode_utf8(cp, utf8));
+            return errc{};
+        });
+    return result(c, e, p);
+}
+
+template <class E>
+const char* read_enum(E& out, const char* p, context& c) {
+    if constexpr (reflect::named_enum<E>) {
+        char buf[64];
+        std::size_t len = 0;
+        bool too_long = false;
+        const char* q = read_short_string(buf, sizeof buf, len, too_long, p, c);
+        if (!q) return q;
+        if (too_long || !reflect::enum_from_name(std::string_view(buf, len), out))
+            return fail(c, errc::unknown_enumerator, p);
+        return q;
+    } else {
+        std::underlying_type_t<E> v{};
+        const char* q = read_int(v, p, c);
+        if (q) out = static_cast<E>(v);
+        return q;
+    }
+}
+
+template <class T>
+const char* read_coded(T& out, const char* p, context& c) {
+    if (*p != '"') return mismatch(c, p);
+    std::string_view text;
+    const char* q = read_string_view(text, p, c);
+    std::string decoded; // only for the rare escaped form
+    if (!q && c.error == errc::escaped_string_view) {
+        q = read_string(decoded, p, c);
+        text = decoded;
+    }
+    if (!q) return q;
+    if (from_chars(text, out)) return fail(c, errc::invalid_value, p);
+    return q;
+}
+
+inline const char* read_raw(raw& out, const char* p, context& c) noexcept {
+    const char* q = skip_value(p, c);
+    if (q) out.text = std::string_view(p, static_cast<std::size_t>(q - p));
+    return q;
+}
+
+template <class T>
+const char* read_element(T& out, const char* p, context& c) {
+    if constexpr (std::is_same_v<T, std::vector<bool>::reference>) {
+        bool b = false;
+        const char* q = read_value(b, p, c);
+        out = b;
+        return q;
+    } else {
+        return read_value(out, p, c);
+    }
+}
+
+// Reads the elements of an array into `at(i)`; returns the count in `count`.
+template <class At>
+const char* read_elements(const char* p, context& c, std::size_t& count, At&& at) {
+    if (*p != '[') return mismatch(c, p);
+    if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
+    --c.depth_left;
+    p = next_token(c, p + 1);
+    if (!p) return p;
+    std::size_t i = 0;
+    if (*p != ']') {
+        for (;;) {
+            auto* element = at(i);
+            if (!element) return fail(c, errc::wrong_array_size, p);
+            p = read_element(*element, p, c);
+            if (!p) {
+                prepend_index(c.info, i);
+                return p;
+            }
+            ++i;
+            if (!(p = separator(p, c))) return p;
+            if (*p == ',') {
+                if (!(p = separator(p + 1, c))) return p;
+                continue;
+            }
+            if (*p == ']') break;
+            return fail(c, errc::syntax, p);
+        }
+    }
+    ++c.depth_left;
+    count = i;
+    return p + 1;
+}
+
+template <class V>
+const char* read_vector(V& out, const char* p, context& c) {
+    std::size_t n = 0;
+    p = read_elements(p, c, n, [&out](std::size_t i) {
+        if (i == out.size()) out.emplace_back();
+        return &out[i];
+    });
+    if (p && n < out.size()) out.erase(out.begin() + static_cast<std::ptrdiff_t>(n), out.end());
+    return p;
+}
+
+// std::vector<bool> hands out proxies: read through a pointer to one.
+template <class A>
+const char* read_vector(std::vector<bool, A>& out, const char* p, context& c) {
+    std::size_t n = 0;
+    std::optional<std::vector<bool>::reference> proxy;
+    p = read_elements(p, c, n, [&](std::size_t i) {
+        if (i == out.size()) out.push_back(false);
+        proxy.emplace(out[i]);
+        return &*proxy;
+    });
+    if (p) out.resize(n);
+    return p;
+}
+
+template <class T, std::size_t N>
+const char* read_array(std::array<T, N>& out, const char* p, context& c) {
+    std::size_t n = 0;
+    p = read_elements(p, c, n, [&out](std::size_t i) { return i < N ? &out[i] : nullptr; });
+    return p && n != N ? fail(c, errc::wrong_array_size, p - 1) : p;
+}
+
+// Reads field `index` of `out`.
+template <class T, std::size_t... I>
+const char* read_field(T& out, std::size_t index, const char* p, context& c, std::index_sequence<I...>) {
+    const char* q = nullptr;
+    static_cast<void>(((index == I ? (q = read_value(reflect::get<I>(out), p, c), true) : false) || ...));
+    return q;
+}
+
+// Which fields an object held: one bit a field.
+template <std::size_t N>
+struct field_set {
+    std::uint64_t words[(N + 63) / 64 + (N == 0)] = {};
+    void add(std::size_t i) noexcept { words[i / 64] |= std::uint64_t{1} << (i % 64); }
+    bool has(std::size_t i) const noexcept { return (words[i / 64] >> (i % 64)) & 1; }
+};
+
+// At the end of an object: a missing required field is an error; a missing
+// optional one is emptied (it may hold a value from an earlier read).
+template <class T, std::size_t... I>
+bool check_fields(T& out, const field_set<sizeof...(I)>& seen, context& c, std::index_sequence<I...>) {
+    bool ok = true;
+    const auto check = [&](auto& field, std::size_t i) {
+        if (seen.has(i) || !ok) return;
+        if constexpr (is_optional<std::remove_cvref_t<decltype(field)>>::value) {
+            field.reset();
+        } else {
+            ok = false;
+            c.error = errc::missing_field;
+            prepend_key(c.info, reflect::field_names<T>[i]);
+        }
+    };
+    (check(reflect::get<I>(out), I), ...);
+    return ok;
+}
+
+template <class T>
+const char* read_object(T& out, const char* p, context& c) {
+    constexpr std::size_t n = reflect::field_count<T>;
+    static_assert(n < no_field, "sluice::json: at most 254 fields");
+    const char* const end = c.end;
+    if (*p != '{') return mismatch(c, p);
+    if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
+    --c.depth_left;
+    if (!(p = next_token(c, p + 1))) return p;
+    field_set<n> seen;
+    if (*p != '}') {
+        for (;;) {
+            // The key: found by its first bytes when it is a field name, else scanned.
+            if (*p != '"') return fail(c, errc::syntax, p);
+            const char* const key = p + 1;
+            std::size_t index = c.strict ? n : match_known_key<T>(key, end, p);
+            if (index == n) {
+                p = find<stop::quote_or_escape>(key, end);
+                if (p == end) return fail(c, errc::unexpected_end, p);
+                if (*p == '"' && !c.strict) {
+                    // A miss of a usable prefix table is final, unless the text was too short to look.
+                    if (!prefix_table_of<T>.usable || end - key < 8)
+                        index = find_field<T>(key, static_cast<std::size_t>(p - key), end);
+                    ++p;
+                } else { // escaped (or strict): decode and check the key
+                    char buf[256 + 8]; // 8 spare bytes: find_field loads words
+                    std::size_t len = 0;
+                    bool too_long = false;
+                    if (!(p = read_short_string(buf, 256, len, too_long, key - 1, c))) return p;
+                    index = too_long ? n : find_field<T>(buf, len, buf + sizeof buf);
+                }
+            }
+            // The colon; compact JSON (`":v`) takes one test.
+            if (end - p >= 2 && *p == ':' && static_cast<unsigned char>(p[1]) > ' ') {
+                ++p;
+            } else {
+                if (!(p = separator(p, c))) return p;
+                if (*p != ':') return fail(c, errc::syntax, p);
+                if (!(p = separator(p + 1, c))) return p;
+            }
+            // The value.
+            if (index < n) {
+                if (!(p = read_field(out, index, p, c, std::make_index_sequence<n>{}))) {
+                    prepend_key(c.info, reflect::field_names<T>[index]);
+                    return p;
+                }
+                seen.add(index);
+            } else if (!(p = skip_value(p, c))) {
+                return p;
+            }
+            // A comma and the next key's quote, or the closing brace.
+            if (end - p >= 2 && *p == ',' && p[1] == '"') {
+                ++p;
+                continue;
+            }
+            if (!(p = separator(p, c))) return p;
+            if (*p == ',') {
+                if (!(p = separator(p + 1, c))) return p;
+                continue;
+            }
+            if (*p == '}') break;
+            return fail(c, errc::syntax, p);
+        }
+    }
+    ++c.depth_left;
+    ++p;
+    if (!check_fields(out, seen, c, std::make_index_sequence<n>{})) {
+        c.error_at = p;
+        return nullptr;
+    }
+    return p;
+}
+
+template <class T>
+const char* read_value(T& out, const char* p, context& c) {
+    static_assert(!std::is_const_v<T>, "sluice::json::read: cannot read into a const member");
+    if constexpr (std::is_same_v<T, bool>) {
+        return read_bool(out, p, c);
+    } else if constexpr (char_type<T>) {
+        static_assert(!char_type<T>, "sluice::json::read: a char is ambiguous; use std::int8_t or std::string");
+        return p;
+    } else if constexpr (std::is_integral_v<T>) {
+        return read_int(out, p, c);
+    } else if constexpr (std::is_floating_point_v<T>) {
+        return read_float(out, p, c);
+    } else if constexpr (std::is_enum_v<T>) {
+        return read_enum(out, p, c);
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        return read_string(out, p, c);
+    } else if constexpr (std::is_same_v<T, std::string_view>) {
+        return read_string_view(out, p, c);
+    } else if constexpr (std::is_same_v<T, raw>) {
+        return read_raw(out, p, c);
+    } else if constexpr (is_optional<T>::value) {
+        if (*p == 'n') {
+            out.reset();
+            const errc e = match_literal(p, c.end, "null");
+            return result(c, e, p);
+        }
+        if (!out) out.emplace();
+        return read_value(*out, p, c);
+    } else if constexpr (is_vector<T>::value) {
+        return read_vector(out, p, c);
+    } else if constexpr (is_std_array<T>::value) {
+        return read_array(out, p, c);
+    } else if constexpr (string_coded<T>) {
+        return read_coded(out, p, c);
+    } else if constexpr (reflect::reflectable<T>) {
+        return read_object(out, p, c);
+    } else {
+        static_assert(reflect::reflectable<T>, "sluice::json::read: unsupported type (see the list in read.hpp)");
+        return p;
+    }
+}
+
+} // namespace detail
+
+/// Reads the JSON text into `out`. On success returns an empty error code and
+/// `out` holds the values (string_view and raw members point into `text`:
+/// valid while it is). On failure `out` is partly written and the error is
+/// one of: the validate() errors (the text is not JSON), depth_exceeded,
+/// type_mismatch, number_out_of_range, missing_field, unknown_enumerator,
+/// escaped_string_view, wrong_array_size, invalid_value. `info`, when given,
+/// receives the byte offset and the field path (e.g. "d.author.id"; built only
+/// on failure). The text must hold one value; anything but whitespace after it
+/// is errc::trailing_content.
+template <class T>
+std::error_code read(T& out, std::string_view text, const read_options& options, error_info* info = nullptr) {
+    const char* const end = text.data() + text.size();
+    detail::context c{end, options.max_depth, options.strict, errc{}, nullptr, info};
+    if (info) info->path.clear();
+    const char* p = detail::next_token(c, text.data());
+    if (p) p = detail::read_value(out, p, c);
+    if (p && detail::skip_ws(p, end) != end) p = detail::fail(c, errc::trailing_content, detail::skip_ws(p, end));
+    if (p) return {};
+    if (info) info->offset = static_cast<std::size_t>(c.error_at - text.data());
+    return c.error;
+}
+
+/// read() with the default options (depth 64, fast skipping).
+template <class T>
+std::error_code read(T& out, std::string_view text, error_info* info = nullptr) {
+    return read(out, text, read_options{}, info);
+}
+
+} // namespace sluice::json
