@@ -24,7 +24,7 @@ namespace sluice::engineio {
 
 /// The open packet's content.
 struct handshake {
-    std::string_view sid;      ///< the session id; a view into the packet (the session keeps a copy)
+    std::string_view sid{};      ///< the session id; a view into the packet (the session keeps a copy)
     duration ping_interval{};  ///< the server pings this often
     duration ping_timeout{};   ///< ... and gives up this long after a ping without pong
     std::uint64_t max_payload = 0; ///< the largest packet the server accepts; 0 when not sent
@@ -38,10 +38,10 @@ namespace detail {
 
 // The open packet as JSON: `upgrades` and unknown keys are skipped.
 struct open_json {
-    std::string_view sid;
+    std::string_view sid{};
     std::int64_t ping_interval = 0;
     std::int64_t ping_timeout = 0;
-    std::optional<std::uint64_t> max_payload;
+    std::optional<std::uint64_t> max_payload{};
 };
 
 } // namespace detail

@@ -47,7 +47,7 @@ constexpr bool is_valid(packet_type t) noexcept { return static_cast<std::uint8_
 struct packet {
     packet_type type = packet_type::noop;
     message_type encoding = message_type::text; ///< binary only for binary `message` packets
-    std::string_view data;
+    std::string_view data{};
 };
 
 /// Decodes one whole WebSocket message as one Engine.IO packet.

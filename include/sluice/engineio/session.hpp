@@ -73,10 +73,10 @@ inline std::string make_url(std::string_view base, std::string_view path = "/soc
 /// What a session needs to know; all durations are on the caller's clock.
 struct config {
     /// The full WebSocket URL, e.g. make_url("ws://127.0.0.1:3334").
-    std::string url;
+    std::string url{};
     /// Extra header lines for the upgrade request, each "Name: value\r\n"
     /// (e.g. "Authorization: Bearer x\r\n"); empty for none.
-    std::string headers;
+    std::string headers{};
     /// The open action must lead to an open packet within this; else the
     /// attempt fails with errc::handshake_timeout (socket.io-client: 20 s).
     duration connect_timeout = std::chrono::seconds(20);
@@ -343,7 +343,7 @@ private:
     backoff backoff_;
     timer_table<timer, 3> timers_;
     monotonic_clamp clamp_;
-    std::string sid_;
+    std::string sid_{};
     duration ping_interval_{};
     duration ping_timeout_{};
     std::uint64_t max_payload_ = 0;

@@ -76,7 +76,7 @@ class client {
 public:
     struct entry {
         socketio::action action;
-        std::string_view bytes; ///< transport: the payload; otherwise unspecified
+        std::string_view bytes{}; ///< transport: the payload; otherwise unspecified
     };
 
     /// `rng` must outlive the client. Validate the config first
@@ -261,7 +261,7 @@ private:
 
     const socketio::limits& session_limits() const noexcept { return session_.current_limits(); }
 
-    std::vector<std::string_view> views_; // the polled entry's attachments
+    std::vector<std::string_view> views_{}; // the polled entry's attachments
     socketio::session session_;
     queue_sink sink_;
     entry current_{};

@@ -177,7 +177,7 @@ public:
         if (!eat('}')) {
             do {
                 ws();
-                std::string_view key;
+                std::string_view key{};
                 if (!string(&key) || !eat(':')) return false;
                 ws();
                 if (key == "_placeholder" && s_.substr(i_, 4) == "true") {
@@ -205,7 +205,7 @@ private:
         return true;
     }
 
-    std::string_view s_;
+    std::string_view s_{};
     std::size_t i_ = 0;
     std::size_t depth_;
     std::uint32_t attachments_;
@@ -313,11 +313,11 @@ inline std::error_code check_payload(const packet& p, payload_info& out, std::st
         if (!s.eat('}')) {
             do {
                 s.ws();
-                std::string_view key;
+                std::string_view key{};
                 if (!s.string(&key) || !s.eat(':')) return errc::bad_payload;
                 s.ws();
                 if (key == "sid" && s.at('"')) {
-                    std::string_view sid;
+                    std::string_view sid{};
                     if (!s.string(&sid)) return errc::bad_payload;
                     out.sid = sid;
                 } else if (!s.value()) {
@@ -335,7 +335,7 @@ inline std::error_code check_payload(const packet& p, payload_info& out, std::st
     case packet_type::binary_event: {
         if (!s.eat('[')) return errc::bad_payload;
         s.ws();
-        std::string_view raw_name;
+        std::string_view raw_name{};
         if (s.at('"')) {
             if (!s.string(&raw_name)) return errc::bad_payload;
             if (raw_name.find('\\') != std::string_view::npos) {
@@ -394,6 +394,17 @@ inline std::string_view array_inner(std::string_view array) noexcept {
     detail::scanner s(array, 64, 0, false);
     if (!s.eat('[')) return {};
     return detail::rest_of_array(s);
+}
+
+/// The first element of an argument list as the session reports it (the
+/// JSON elements without brackets: `{"a":1},2` -> `{"a":1}`); "" when the
+/// list is empty or does not start with a well-formed value.
+inline std::string_view first_arg(std::string_view args) noexcept {
+    detail::scanner s(args, 64, 0, false);
+    s.ws();
+    const std::size_t from = s.pos();
+    if (!s.value()) return {};
+    return args.substr(from, s.pos() - from);
 }
 
 /// Appends `text` as a JSON string (quotes included; '"', '\\' and control

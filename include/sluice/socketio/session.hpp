@@ -62,8 +62,8 @@ struct limits {
 
 /// The Engine.IO settings and the limits of a Socket.IO client.
 struct config {
-    engineio::config engine; ///< URL, headers, timeouts, reconnection
-    socketio::limits limits;
+    engineio::config engine{}; ///< URL, headers, timeouts, reconnection
+    socketio::limits limits{};
 
     /// errc::invalid_config when a limit other than max_pending_acks is 0, or
     /// the engine config is invalid; else empty.
@@ -80,9 +80,9 @@ enum class namespace_state : std::uint8_t { pending, connecting, connected, refu
 /// An event from the server, as the session reports it. Views are valid
 /// during the report only.
 struct event_view {
-    std::string_view nsp;                          ///< the namespace
-    std::string_view name;                         ///< the event name, unescaped
-    std::string_view args;                         ///< the arguments after the name, as a JSON list without brackets ("" when none)
+    std::string_view nsp{};                          ///< the namespace
+    std::string_view name{};                         ///< the event name, unescaped
+    std::string_view args{};                         ///< the arguments after the name, as a JSON list without brackets ("" when none)
     std::optional<std::uint64_t> ack_id{};         ///< set when the server waits for ack(nsp, id, ...)
     std::span<const std::string_view> attachments; ///< binary events: attachment i is placeholder num i
 };
@@ -90,9 +90,9 @@ struct event_view {
 /// The resolution of an ack the client asked for.
 struct ack_view {
     std::uint64_t id = 0;
-    std::string_view nsp;
+    std::string_view nsp{};
     std::error_code error;                         ///< empty: answered; errc::ack_timeout; errc::ack_lost
-    std::string_view args;                         ///< answered: the ACK's arguments as a JSON list without brackets
+    std::string_view args{};                         ///< answered: the ACK's arguments as a JSON list without brackets
     std::span<const std::string_view> attachments; ///< a BINARY_ACK's attachments
 };
 
@@ -312,9 +312,9 @@ public:
 
 private:
     struct ns_record {
-        std::string name;
-        std::string auth;
-        std::string sid;
+        std::string name{};
+        std::string auth{};
+        std::string sid{};
         namespace_state state = namespace_state::pending;
         bool in_use = false;
     };
@@ -569,19 +569,19 @@ private:
         }
     }
 
-    socketio::limits limits_;
+    socketio::limits limits_{};
     engineio::session eio_;
     nonce_table<pending_ack> acks_;
-    std::vector<ns_record> namespaces_;
+    std::vector<ns_record> namespaces_{};
     std::uint64_t next_ack_id_ = 0;
     monotonic_clamp clamp_;
     // binary packet reassembly
-    std::string bin_header_;
-    std::string bin_data_;
-    std::vector<std::uint32_t> bin_sizes_;
-    std::vector<std::string_view> bin_views_;
+    std::string bin_header_{};
+    std::string bin_data_{};
+    std::vector<std::uint32_t> bin_sizes_{};
+    std::vector<std::string_view> bin_views_{};
     std::uint32_t bin_expected_ = 0;
-    std::string name_scratch_; // an event name with escapes, unescaped
+    std::string name_scratch_{}; // an event name with escapes, unescaped
 };
 
 } // namespace sluice::socketio
