@@ -158,12 +158,12 @@ function queue(req, res, body) {
         height: job.height, job_id: job.job_id, model_name: job.model_name, owner_id: job.owner_id, prompt: job.prompt,
         queue_size: 1, seed: job.seed, status: "queued", steps: job.steps, task_type: "txt2img", width: job.width }));
     if (job.prompt.includes("silent")) return answer();
+    runJob(job, answer);
     if (noise) {
         const other = Object.assign({}, job, { job_id: "other-" + crypto.randomBytes(4).toString("hex"), owner_id: "someone else" });
         jobs.set(other.job_id, { finished: false, preview: false });
         runJob(other, null);
     }
-    runJob(job, answer);
 }
 
 const api = http.createServer((req, res) => {

@@ -87,8 +87,13 @@ public:
         }
         std::string line;
         if (read_line(line, std::chrono::seconds(20)) && line.starts_with("listening ")) {
-            const auto sp = line.rfind(' ');
-            port_ = static_cast<std::uint16_t>(std::atoi(line.c_str() + sp + 1));
+            // "listening HOST PORT [PORT...]": every number after the host
+            std::size_t at = line.find(' ', 10);
+            while (at != std::string::npos) {
+                ports_.push_back(static_cast<std::uint16_t>(std::atoi(line.c_str() + at + 1)));
+                at = line.find(' ', at + 1);
+            }
+            port_ = ports_.empty() ? 0 : ports_.back();
         } else {
             MESSAGE(name_ << " did not start: '" << line << "'");
         }
@@ -108,7 +113,9 @@ public:
     peer_process(const peer_process&) = delete;
     peer_process& operator=(const peer_process&) = delete;
 
+    /// The (last) port of the "listening" line; ports() has all of them.
     std::uint16_t port() const { return port_; }
+    const std::vector<std::uint16_t>& ports() const { return ports_; }
     const std::string& name() const { return name_; }
 
     /// Reads one line of the server's stdout, waiting at most `limit`.
@@ -160,6 +167,7 @@ private:
     int stdin_ = -1;
     int stdout_ = -1;
     std::uint16_t port_ = 0;
+    std::vector<std::uint16_t> ports_;
     std::string buffered_;
     std::vector<std::string> reports_;
 };
@@ -248,18 +256,21 @@ public:
     }
 
     /// Runs the loop until `done()` is true or `limit` passes; returns done().
+    /// `tick` (when given) runs first in every round, e.g. to hand finished
+    /// HTTP requests to the machine.
     bool run(const std::function<void(const entry&)>& on_inner, const std::function<bool()>& done,
-             std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+             std::chrono::milliseconds limit = std::chrono::seconds(10), const std::function<void()>& tick = {}) {
         const auto end = std::chrono::steady_clock::now() + limit;
         std::vector<char> buf(1 << 16);
         for (;;) {
+            if (tick) tick();
             flush(on_inner);
             if (done()) return true;
             const auto t = std::chrono::steady_clock::now();
             if (t >= end) return false;
-            // Sleep until bytes arrive, the machine's deadline, or 50 ms.
+            // Sleep until bytes arrive, the machine's deadline, or 10 ms.
             const sluice::instant deadline = s_.next_deadline();
-            std::int64_t wait_ms = 50;
+            std::int64_t wait_ms = 10;
             if (!deadline.is_never()) wait_ms = std::min<std::int64_t>(wait_ms, std::max<std::int64_t>(0, sluice::to_ms(deadline - now()) + 1));
             if (conn_.ok()) {
                 pollfd p{conn_.fd(), POLLIN, 0};
@@ -272,7 +283,7 @@ public:
                     }
                 }
             } else {
-                usleep(static_cast<useconds_t>(wait_ms * 1000));
+                usleep(static_cast<useconds_t>(std::min<std::int64_t>(wait_ms, 10) * 1000));
             }
             if (s_.next_deadline() <= now()) s_.handle_timeout(now());
         }
