@@ -203,6 +203,23 @@ inline void mask_copy(char* dst, const char* src, std::size_t n, const unsigned 
     for (; i < n; ++i) dst[i] = static_cast<char>(static_cast<unsigned char>(src[i]) ^ key[i % 4]);
 }
 
+/// Grows `s` by `n` bytes and calls write(pointer to them). Where the
+/// library has resize_and_overwrite (C++23) the new bytes are not zeroed
+/// first, which saves a pass over every outgoing frame.
+template <class String, class Write>
+void grow_and_write(String& s, std::size_t n, Write&& write) {
+    if constexpr (requires { s.resize_and_overwrite(n, [](char*, std::size_t k) { return k; }); }) {
+        s.resize_and_overwrite(s.size() + n, [&](char* p, std::size_t total) {
+            write(p + total - n);
+            return total;
+        });
+    } else {
+        const std::size_t at = s.size();
+        s.resize(at + n);
+        write(s.data() + at);
+    }
+}
+
 } // namespace detail
 
 /// Size of a client (masked) frame header for a payload of `length` bytes: 6, 8 or 14.
@@ -210,15 +227,12 @@ constexpr std::size_t client_header_size(std::uint64_t length) noexcept {
     return length < 126 ? 6 : length <= 0xFFFF ? 8 : 14;
 }
 
-/// Appends one whole client frame (FIN set) to `out`: the header, then
-/// `payload` masked with `mask_key` (RFC 6455 §5.3; the four bytes of the
-/// key are its big-endian bytes). `out` grows once; nothing else allocates.
-inline void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key) {
+/// Writes a client frame for `payload` at `frame`, which must have room for
+/// client_header_size(payload.size()) + payload.size() bytes.
+inline void write_client_frame(char* frame, opcode op, std::string_view payload, std::uint32_t mask_key) noexcept {
     const std::size_t n = payload.size();
     const std::size_t hs = client_header_size(n);
-    const std::size_t at = out.size();
-    out.resize(at + hs + n);
-    auto* h = reinterpret_cast<unsigned char*>(out.data() + at);
+    auto* h = reinterpret_cast<unsigned char*>(frame);
     h[0] = static_cast<unsigned char>(0x80 | static_cast<std::uint8_t>(op));
     std::size_t p = 2;
     if (n < 126) {
@@ -234,7 +248,16 @@ inline void append_client_frame(std::string& out, opcode op, std::string_view pa
         p = 10;
     }
     for (int i = 0; i < 4; ++i) h[p + static_cast<std::size_t>(i)] = static_cast<unsigned char>(mask_key >> (24 - 8 * i));
-    detail::mask_copy(out.data() + at + hs, payload.data(), n, h + p);
+    detail::mask_copy(frame + hs, payload.data(), n, h + p);
+}
+
+/// Appends one whole client frame (FIN set) to `out`: the header, then
+/// `payload` masked with `mask_key` (RFC 6455 §5.3; the four bytes of the
+/// key are its big-endian bytes). `out` grows once; nothing else allocates.
+inline void append_client_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key) {
+    const std::size_t n = payload.size();
+    const std::size_t hs = client_header_size(n);
+    detail::grow_and_write(out, hs + n, [&](char* frame) { write_client_frame(frame, op, payload, mask_key); });
 }
 
 } // namespace sluice::ws
