@@ -489,4 +489,17 @@ TEST_CASE("client: no allocation in steady state (receiving, replying, sending)"
     CHECK(count.count() == 0);
 }
 
+TEST_CASE("client: an idle client is small; shrink() gives buffer memory back") {
+    CHECK(sizeof(ws::client) <= 1024);
+    open_client o;
+    o.c.receive(text(std::string(100000, 'x'), false) + cont("y"), at_ms(2));
+    (void)o.c.send(std::string(50000, 'z'));
+    drain(o.c);
+    CHECK(o.c.heap_bytes() > 100000);
+    o.c.shrink();
+    CHECK(o.c.heap_bytes() == 0);
+    o.c.receive(text("still works"), at_ms(3));
+    CHECK(drain(o.c) == std::vector<record>{ev(action_kind::message, "still works")});
+}
+
 } // TEST_SUITE
