@@ -500,6 +500,12 @@ TEST_CASE("client: an idle client is small; shrink() gives buffer memory back") 
     CHECK(o.c.heap_bytes() == 0);
     o.c.receive(text("still works"), at_ms(3));
     CHECK(drain(o.c) == std::vector<record>{ev(action_kind::message, "still works")});
+    // A message half received survives shrink().
+    const std::string split = text(std::string(1000, 's'));
+    o.c.receive(std::string_view(split).substr(0, 500), at_ms(4));
+    o.c.shrink();
+    o.c.receive(std::string_view(split).substr(500), at_ms(5));
+    CHECK(drain(o.c) == std::vector<record>{ev(action_kind::message, std::string(1000, 's'))});
 }
 
 } // TEST_SUITE

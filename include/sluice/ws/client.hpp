@@ -280,7 +280,7 @@ public:
     /// drained, the reassembly buffer between messages). Buffers grow again on use.
     void shrink() {
         queue_.shrink();
-        if (!frames_.in_message()) std::string().swap(message_);
+        if (!frames_.in_message() && frames_.payload_remaining() == 0) std::string().swap(message_);
     }
 
 private:
@@ -321,7 +321,6 @@ private:
     entry finish(errc e, bool close_socket, std::uint16_t http_status = 0, std::string_view detail = {}) {
         std::uint16_t code = close_code_for(e);
         if (state_ == client_state::open && code != close_code::abnormal) queue_close_frame(code, {});
-        if (e == errc::closed_abnormally || e == errc::close_timeout) code = close_code::abnormal;
         if (close_socket) queue_.push(make_action(action_kind::close_transport));
         state_ = client_state::failed;
         error_ = make_error_code(e);
