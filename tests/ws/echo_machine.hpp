@@ -28,6 +28,8 @@ public:
     /// Connects to `url`; echoes at most `echo_limit` messages (two echo
     /// machines, or one and an echo server, would otherwise never stop).
     explicit echo_machine(std::string url, int echo_limit = 1 << 30) : url_(std::move(url)), echoes_left_(echo_limit) {}
+    /// Asks for the transport to be closed with `code`.
+    void quit(std::uint16_t code = 1000) { q_.push({transport_op::close, message_type::text, code, 0}, "quit"); }
     /// Sends a message of its own.
     void say(std::string_view m, message_type t = message_type::text) { q_.push({transport_op::send, t, 0, 0}, m); }
     void connect(std::string_view extra_headers = {}) {

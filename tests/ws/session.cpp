@@ -235,4 +235,37 @@ TEST_CASE("session: reconnecting reuses the codec; no allocation in steady state
     CHECK(v[1].bytes == "again");
 }
 
+TEST_CASE("session: commands before the upgrade completes; deadlines of both machines") {
+    xoshiro256 rng(1);
+    echo_session s(rng, {.handshake_timeout = std::chrono::seconds(3)}, "ws://h:1/");
+    CHECK(s.next_deadline().is_never());
+    const std::string req = connect(s);
+    CHECK(s.next_deadline() == at_ms(3001)); // the codec's handshake deadline
+    s.inner().say("too early");
+    CHECK(drain_session(s).empty()); // not open yet: dropped, as a closed socket would
+    s.inner().quit();
+    auto v = drain_session(s);
+    REQUIRE(v.size() == 2); // nothing to shake hands with: the socket is dropped at once
+    CHECK(v[0].io == ws::io_op::disconnect);
+    CHECK(v[1].event == 'd');
+    CHECK(s.codec().state() == ws::client_state::idle);
+    CHECK(s.next_deadline().is_never());
+    s.receive(accept_response(req), at_ms(5)); // late bytes of the dropped socket are ignored
+    CHECK(drain_session(s).empty());
+}
+
+TEST_CASE("session: a close request with a code the codec refuses still closes, with 1000") {
+    xoshiro256 rng(1);
+    echo_session s(rng, {}, "ws://h:1/");
+    const std::string req = connect(s);
+    s.receive(accept_response(req), at_ms(2));
+    drain_session(s);
+    s.inner().quit(1006); // never sendable
+    auto v = drain_session(s);
+    REQUIRE(v.size() == 1);
+    std::vector<client_frame> frames;
+    REQUIRE(decode_client_frames(v[0].bytes, frames));
+    CHECK(frames[0].payload == std::string("\x03\xe8", 2));
+}
+
 } // TEST_SUITE
