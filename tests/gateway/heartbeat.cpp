@@ -21,7 +21,6 @@ TEST_CASE("heartbeat: first beat at interval × jitter, then every interval") {
     CHECK(hb.on_due() == gw::heartbeat::verdict::beat);
     hb.stop();
     CHECK_FALSE(hb.running());
-    CHECK(hb.due().is_never());
 }
 
 TEST_CASE("heartbeat: jitter is clamped to [0, 1]") {
@@ -35,9 +34,8 @@ TEST_CASE("heartbeat: a requested beat does not move the schedule") {
     gw::heartbeat hb;
     const instant t0 = instant::zero();
     hb.start(std::chrono::seconds(10), 1.0, t0);
-    hb.sent_regular(t0 + std::chrono::seconds(10));
+    CHECK(hb.sent_regular(t0 + std::chrono::seconds(10)) == t0 + std::chrono::seconds(20));
     hb.acked(t0 + std::chrono::seconds(10));
     hb.sent_requested(t0 + std::chrono::seconds(19));
-    CHECK(hb.due() == t0 + std::chrono::seconds(20));
     CHECK(hb.on_due() == gw::heartbeat::verdict::beat);
 }

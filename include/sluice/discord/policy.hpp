@@ -110,8 +110,8 @@ struct ready_session {
 
 } // namespace detail
 
-/// The policy. Owns the gateway URL and the rendered identify frame (whose
-/// token resume reuses): two strings, a few numbers.
+/// The policy. Owns one string: the rendered identify frame (whose token
+/// resume reuses) followed by the gateway URL.
 class policy {
 public:
     static constexpr gateway::protocol_traits traits = discord::traits;
@@ -120,9 +120,11 @@ public:
     /// identify over 4096 bytes, invalid UTF-8) is kept in error(); the
     /// client refuses to start with it.
     explicit policy(const config& c)
-        : url_(c.gateway_url), version_(c.version), compress_(c.compress), strict_(c.strict_json) {
+        : version_(c.version), compress_(c.compress), strict_(c.strict_json) {
         identify_args a{c.token, c.intents, c.properties, c.shard, c.presence, c.large_threshold};
         error_ = discord::write_identify(identify_, a);
+        identify_size_ = static_cast<std::uint32_t>(identify_.size());
+        identify_.append(c.gateway_url); // one buffer: identify, then the gateway URL
         // Resume reuses the token as identify wrote it (escaped): it is the
         // JSON string right after the fixed prefix, up to ',"intents"'.
         constexpr std::string_view prefix = "{\"op\":2,\"d\":{\"token\":";
@@ -130,9 +132,10 @@ public:
             token_at_ = static_cast<std::uint32_t>(prefix.size());
             token_size_ = static_cast<std::uint32_t>(identify_.find(",\"intents\":", token_at_) - token_at_);
         }
-        if (!error_ && identify_.size() > c.engine.max_outbound && c.engine.max_outbound != 0)
+        if (!error_ && identify_size_ > c.engine.max_outbound && c.engine.max_outbound != 0)
             error_ = gateway::errc::payload_too_large;
-        if (!error_ && url_.empty()) error_ = errc::invalid_argument;
+        if (!error_ && c.gateway_url.empty()) error_ = errc::invalid_argument;
+        identify_.shrink_to_fit(); // kept for the session's life: no slack
     }
 
     /// A configuration error found at construction, or empty.
@@ -190,11 +193,11 @@ public:
 
     void write_open(std::string& out, gateway::connect_kind kind, const gateway::session_data& s) const {
         const std::string_view base =
-            kind == gateway::connect_kind::resume && !s.resume_url.empty() ? std::string_view(s.resume_url) : std::string_view(url_);
+            kind == gateway::connect_kind::resume && !s.resume_url.empty() ? std::string_view(s.resume_url) : gateway_url();
         append_url(out, base);
     }
 
-    void write_identify(std::string& out) const { out.append(identify_); }
+    void write_identify(std::string& out) const { out.append(identify_, 0, identify_size_); }
 
     bool write_resume(std::string& out, const gateway::session_data& s) const {
         out.append("{\"op\":6,\"d\":{\"token\":");
@@ -225,16 +228,18 @@ public:
     }
 
     transport_compression compression() const noexcept { return compress_; }
+    /// The original gateway URL (without the query).
+    std::string_view gateway_url() const noexcept { return std::string_view(identify_).substr(identify_size_); }
     /// Heap bytes held by the policy's strings.
     std::size_t heap_bytes() const noexcept {
         auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
-        return str(url_) + str(identify_);
+        return str(identify_);
     }
 
 private:
-    std::string url_;
-    std::string identify_; // the whole op 2 frame
+    std::string identify_; // the whole op 2 frame, then the gateway URL
     std::error_code error_;
+    std::uint32_t identify_size_ = 0;
     std::uint32_t token_at_ = 0; // the token's JSON string inside identify_
     std::uint32_t token_size_ = 0;
     std::uint32_t version_;

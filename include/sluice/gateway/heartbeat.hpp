@@ -13,7 +13,8 @@
 // "an ack for every beat", so a server-requested beat sent just before the
 // regular one cannot raise a false alarm while its ack is in flight.
 //
-// Pure bookkeeping: no timers, no I/O. The engine arms its timer at `due()`.
+// Pure bookkeeping: no timers, no I/O. The engine arms its timer at the
+// instants start() and sent_regular() return.
 //
 // Includes: <optional> for the latency; core/time.hpp for instant/duration.
 #include <optional>
@@ -22,7 +23,7 @@
 
 namespace sluice::gateway {
 
-/// Heartbeat bookkeeping for one transport. 48 bytes, no allocation.
+/// Heartbeat bookkeeping for one transport. 32 bytes, no allocation.
 class heartbeat {
 public:
     /// What the regular timer means when it fires.
@@ -36,18 +37,14 @@ public:
     constexpr instant start(duration interval, double jitter, instant now) noexcept {
         interval_ = interval;
         acked_ = true; // nothing sent yet: the first regular beat is never a zombie
-        latency_.reset();
+        latency_ = duration(-1);
         last_sent_ = instant::never();
         if (jitter < 0.0) jitter = 0.0;
         if (jitter > 1.0) jitter = 1.0;
-        due_ = now + duration(static_cast<duration::rep>(static_cast<double>(interval.count()) * jitter));
-        return due_;
+        return now + duration(static_cast<duration::rep>(static_cast<double>(interval.count()) * jitter));
     }
     /// Stops the schedule (the transport is gone).
-    constexpr void stop() noexcept {
-        interval_ = duration::zero();
-        due_ = instant::never();
-    }
+    constexpr void stop() noexcept { interval_ = duration::zero(); }
     constexpr bool running() const noexcept { return interval_ > duration::zero(); }
 
     /// The regular timer fired: beat, or the connection is a zombie.
@@ -57,8 +54,7 @@ public:
     constexpr instant sent_regular(instant now) noexcept {
         acked_ = false;
         last_sent_ = now;
-        due_ = now + interval_;
-        return due_;
+        return now + interval_;
     }
     /// A beat the server asked for was sent at `now` (the schedule stays).
     constexpr void sent_requested(instant now) noexcept { last_sent_ = now; }
@@ -73,16 +69,15 @@ public:
     }
 
     constexpr duration interval() const noexcept { return interval_; }
-    /// When the next regular beat is due, or instant::never().
-    constexpr instant due() const noexcept { return due_; }
     /// Time between the last acked beat and its ack, once one was measured.
-    constexpr std::optional<duration> latency() const noexcept { return latency_; }
+    constexpr std::optional<duration> latency() const noexcept {
+        return latency_ < duration::zero() ? std::nullopt : std::optional<duration>(latency_);
+    }
 
 private:
     duration interval_{};
-    instant due_ = instant::never();
     instant last_sent_ = instant::never();
-    std::optional<duration> latency_;
+    duration latency_{-1}; // negative: none measured yet
     bool acked_ = true;
 };
 

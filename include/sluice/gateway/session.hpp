@@ -175,7 +175,7 @@ public:
 
     /// Builds an idle session. `rng` must outlive the session.
     session(P protocol, entropy rng, const config& cfg = config::defaults<P>())
-        : protocol_(std::move(protocol)), rng_(rng), cfg_(cfg), backoff_(cfg.reconnect, rng), budget_(limits(0)) {}
+        : protocol_(std::move(protocol)), rng_(rng), cfg_(settings_of(cfg)), backoff_(cfg.reconnect, rng), budget_(limits(0)) {}
 
     // ---- user commands --------------------------------------------------
 
@@ -295,7 +295,7 @@ public:
         if (state_ == state::closing || state_ == state::ending) return {};
         if (!is_open()) return errc::not_running;
         release_if_idle();
-        if (text.size() > cfg_.max_inbound || text.size() > 0xffffffffu) {
+        if (text.size() > cfg_.max_inbound) {
             fail_transport(errc::frame_too_large, P::traits.close_code_too_large, next_step::resume, now);
             return {};
         }
@@ -384,7 +384,23 @@ public:
         return state_ == state::ready && (cfg_.rate_limit == 0 || budget_.available(now, send_priority::normal) > 0);
     }
     std::uint64_t stale_dropped() const noexcept { return stale_; }
-    const config& settings() const noexcept { return cfg_; }
+    /// The configuration in use (sizes above 4 GiB were clamped).
+    config settings() const noexcept {
+        config c;
+        c.wait_for_identify_permit = cfg_.wait_for_identify_permit;
+        c.max_inbound = cfg_.max_inbound;
+        c.max_outbound = cfg_.max_outbound;
+        c.rate_limit = cfg_.rate_limit;
+        c.rate_window = cfg_.rate_window;
+        c.handshake_timeout = cfg_.handshake_timeout;
+        c.close_timeout = cfg_.close_timeout;
+        c.min_heartbeat_interval = cfg_.min_heartbeat_interval;
+        c.max_heartbeat_interval = cfg_.max_heartbeat_interval;
+        c.reconnect = backoff_.config();
+        c.max_reconnect_attempts = cfg_.max_reconnect_attempts;
+        c.retain_bytes = cfg_.retain_bytes;
+        return c;
+    }
     P& protocol() noexcept { return protocol_; }
     const P& protocol() const noexcept { return protocol_; }
 
@@ -398,6 +414,20 @@ public:
 
 private:
     enum class timer : std::uint8_t { heartbeat, handshake, reconnect, close_wait, count_ };
+
+    // config without the backoff settings (the backoff keeps those), sizes
+    // in 32 bits: what the session keeps, 64 bytes instead of 120.
+    struct stored_settings {
+        duration rate_window, handshake_timeout, close_timeout, min_heartbeat_interval, max_heartbeat_interval;
+        std::uint32_t max_inbound, max_outbound, rate_limit, retain_bytes, max_reconnect_attempts;
+        bool wait_for_identify_permit;
+    };
+    static constexpr std::uint32_t clamp32(std::size_t n) noexcept { return n > 0xffffffffu ? 0xffffffffu : static_cast<std::uint32_t>(n); }
+    static constexpr stored_settings settings_of(const config& c) noexcept {
+        return {c.rate_window,       c.handshake_timeout,      c.close_timeout,   c.min_heartbeat_interval,
+                c.max_heartbeat_interval, clamp32(c.max_inbound), clamp32(c.max_outbound), c.rate_limit,
+                clamp32(c.retain_bytes), c.max_reconnect_attempts, c.wait_for_identify_permit};
+    }
 
     // ---- state predicates
     bool stopped() const noexcept { return state_ == state::idle || state_ == state::closed || state_ == state::failed; }
@@ -796,7 +826,7 @@ private:
 
     P protocol_;
     entropy rng_;
-    config cfg_;
+    stored_settings cfg_;
     action_queue<action> queue_;
     timer_table<timer, static_cast<std::size_t>(timer::count_)> timers_;
     backoff backoff_;
