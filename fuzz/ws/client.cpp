@@ -36,8 +36,12 @@ void check_client_frames(std::string_view s) {
 
 std::string run(std::string_view server_bytes, std::size_t step) {
     sluice::xoshiro256 rng(1);
-    sluice::ws::client c(rng, {.max_message_size = max_message});
-    (void)c.start({.host = "fuzz"}, sluice::instant::from_ns(0));
+    sluice::ws::client_options options;
+    options.max_message_size = max_message;
+    sluice::ws::client c(rng, options);
+    sluice::ws::upgrade_request req;
+    req.host = "fuzz";
+    (void)c.start(req, sluice::instant::from_ns(0));
     const auto* e = c.poll();
     std::string request(e->bytes);
     const std::string key = [&] {
