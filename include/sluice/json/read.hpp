@@ -84,20 +84,20 @@ struct context {
     error_info* info; // null: no path is built
 };
 
-inline const char* fail(context& c, errc e, const char* at) noexcept {
+[[gnu::cold]] inline const char* fail(context& c, errc e, const char* at) noexcept {
     c.error = e;
     c.error_at = at;
     return nullptr;
 }
 
 // Cold: the path is built on the way out of an error only.
-inline void prepend_key(error_info* info, std::string_view key) {
+[[gnu::cold]] inline void prepend_key(error_info* info, std::string_view key) {
     if (!info) return;
     if (!info->path.empty() && info->path.front() != '[') info->path.insert(0, 1, '.');
     info->path.insert(0, key);
 }
 
-inline void prepend_index(error_info* info, std::size_t index) {
+[[gnu::cold]] inline void prepend_index(error_info* info, std::size_t index) {
     if (!info) return;
     char buf[24];
     char* const e = buf + sizeof buf;
@@ -112,7 +112,7 @@ inline void prepend_index(error_info* info, std::size_t index) {
 
 // The value at p is not of the expected type: a type mismatch when it starts
 // like a JSON value, else a syntax error.
-inline const char* mismatch(context& c, const char* p) noexcept {
+[[gnu::cold]] inline const char* mismatch(context& c, const char* p) noexcept {
     switch (*p) {
     case '"': case '{': case '[': case 't': case 'f': case 'n': case '-':
     case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
@@ -211,8 +211,8 @@ const char* read_float(F& out, const char* p, context& c) noexcept {
     return result(c, to_floating(n, p, q, out), q);
 }
 
-// A string into std::string: unescaped and checked.
-inline const char* read_string(std::string& out, const char* p, context& c) {
+// A string into std::string: unescaped and checked. Out of line: it appends.
+[[gnu::noinline]] inline const char* read_string(std::string& out, const char* p, context& c) {
     if (*p != '"') return mismatch(c, p);
     ++p;
     out.clear();
@@ -247,8 +247,8 @@ inline const char* read_string_view(std::string_view& out, const char* p, contex
 
 // A string decoded into buf[0, cap) (enum names, escaped keys): sets
 // too_long, and keeps checking to the end of the string, when it does not fit.
-inline const char* read_short_string(char* buf, std::size_t cap, std::size_t& len, bool& too_long, const char* p,
-                                     context& c) noexcept {
+[[gnu::noinline]] inline const char* read_short_string(char* buf, std::size_t cap, std::size_t& len, bool& too_long,
+                                                       const char* p, context& c) noexcept {
     if (*p != '"') return mismatch(c, p);
     ++p;
     len = 0;
@@ -419,6 +419,7 @@ bool check_fields(T& out, const field_set<sizeof...(I)>& seen, context& c, std::
         }
     };
     (check(reflect::get<I>(out), I), ...);
+    static_cast<void>(check); // a struct without fields
     return ok;
 }
 

@@ -124,6 +124,7 @@ errc write_object(const T& v, std::string& out, std::index_sequence<I...>) {
         e = write_value(f, out);
     };
     (field(reflect::get<I>(v), std::integral_constant<std::size_t, I>{}), ...);
+    static_cast<void>(field); // a struct without fields
     out.push_back('}');
     return e;
 }

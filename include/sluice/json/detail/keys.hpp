@@ -122,7 +122,7 @@ inline constexpr auto key_table_of = make_key_table(reflect::field_names<T>);
 /// The index of T's field named by the key [k, k + len), or field_count<T>
 /// when none is; `end` is the end of the text (at least k + len).
 template <class T>
-[[gnu::always_inline]] inline std::size_t find_field(const char* k, std::size_t len, const char* end) noexcept {
+inline std::size_t find_field(const char* k, std::size_t len, const char* end) noexcept {
     constexpr std::size_t n = reflect::field_count<T>;
     if constexpr (n == 0) {
         return 0;

@@ -239,9 +239,25 @@ struct narrower<sse2_backend> {
 };
 #endif
 
-/// The first byte in [p, end) that `S` stops at, or `end`. Whole blocks,
-/// then one block of each narrower width for the tail, then bytes.
 template <stop S, class Backend = best_backend>
+const char* find(const char* p, const char* end) noexcept;
+
+// The last bytes of a scan (fewer than a block): one block of each narrower
+// width, then bytes. Out of line: it runs only near the end of a text.
+template <stop S, class Backend>
+[[gnu::noinline]] const char* find_tail(const char* p, const char* end) noexcept {
+    using next = typename narrower<Backend>::type;
+    if constexpr (next::width != 0 && std::endian::native == std::endian::little) {
+        if (static_cast<std::size_t>(end - p) >= next::width) {
+            if (const auto m = next::template mask<S>(p)) return p + (std::countr_zero(m) >> next::shift);
+            p += next::width;
+        }
+    }
+    return find<S, typename narrower<next>::type>(p, end);
+}
+
+/// The first byte in [p, end) that `S` stops at, or `end`.
+template <stop S, class Backend>
 inline const char* find(const char* p, const char* end) noexcept {
     if constexpr (Backend::width == 0) {
         while (p != end && !is_stop(S, static_cast<unsigned char>(*p))) ++p;
@@ -251,14 +267,7 @@ inline const char* find(const char* p, const char* end) noexcept {
             if (const auto m = Backend::template mask<S>(p)) return p + (std::countr_zero(m) >> Backend::shift);
             p += Backend::width;
         }
-        using next = typename narrower<Backend>::type;
-        if constexpr (next::width != 0 && std::endian::native == std::endian::little) {
-            if (static_cast<std::size_t>(end - p) >= next::width) {
-                if (const auto m = next::template mask<S>(p)) return p + (std::countr_zero(m) >> next::shift);
-                p += next::width;
-            }
-        }
-        return find<S, typename narrower<next>::type>(p, end);
+        return p == end ? p : find_tail<S, Backend>(p, end);
     }
 }
 
