@@ -8,6 +8,7 @@
 #include "support/support.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <random>
 #include <string>
 #include <vector>
@@ -33,7 +34,7 @@ using sio_net::squeeze;
 struct session_under_test {
     sluice::xoshiro256 rng{std::random_device{}()};
     sio_net::driver<sio::client> d;
-    std::vector<rec> events;
+    std::deque<rec> events; // stable addresses: wait() hands out pointers
     std::size_t pings = 0;
 
     static sio::config make_config(std::uint16_t port) {
@@ -55,9 +56,10 @@ struct session_under_test {
         for (auto v : a.attachments) r.attachments.emplace_back(v);
         events.push_back(std::move(r));
     }
-    // Runs until an event satisfying `pred` arrives (after index `from`).
+    // Runs until an action satisfying `pred` has arrived (one that arrived
+    // earlier counts too: several can come in one read).
     const rec* wait(const std::function<bool(const rec&)>& pred, std::chrono::milliseconds limit = 10s) {
-        const std::size_t from = events.size();
+        const std::size_t from = 0;
         const rec* found = nullptr;
         d.run([&](const auto& e) { on(e); },
               [&] {
@@ -162,13 +164,14 @@ void run_interop(sio_net::peer_process& peer) {
 
     // Server-side disconnect of one namespace; the other stays.
     REQUIRE_FALSE(c.emit("/admin", "kick"));
-    const auto* kicked = t.wait([](const rec& r) { return r.kind == sio::action_kind::namespace_disconnected; });
+    const auto* kicked = t.wait([](const rec& r) { return r.kind == sio::action_kind::namespace_disconnected && r.nsp == "/admin"; });
     REQUIRE(kicked != nullptr);
     CHECK(kicked->nsp == "/admin");
     CHECK(kicked->error == sio::errc::server_disconnect);
     CHECK(c.state_of("/admin") == sio::namespace_state::kicked);
     REQUIRE_FALSE(c.emit("/", "echo", R"(["still here"])"));
-    REQUIRE(t.wait_event("/", "echo") != nullptr);
+    REQUIRE(t.wait([](const rec& r) { return r.kind == sio::action_kind::event && r.name == "echo" && r.args == R"(["still here"])"; }) !=
+            nullptr);
 
     // The server disconnects everything and closes: no namespace is left to
     // rejoin, so the client does not reconnect.
