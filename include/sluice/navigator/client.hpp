@@ -189,8 +189,7 @@ public:
     /// the config first (cfg.validate()). Allocates every table here.
     client(config cfg, entropy rng)
         : cfg_(prepare(std::move(cfg))), rng_(rng), events_(cfg_.events, rng), jobs_(cfg_.max_jobs), requests_(cfg_.max_requests) {
-        early_.resize(cfg_.early_events);
-        for (auto& e : early_) e.args.reserve(256);
+        early_.resize(cfg_.early_events); // their buffers grow on first use (events before a queue answer are rare)
         (void)events_.join("/", {}, instant::zero(), sink_);
     }
     client(const client&) = delete;

@@ -54,7 +54,7 @@ namespace sluice::socketio {
 /// Limits of a Socket.IO session.
 struct limits {
     std::size_t max_namespaces = 8;        ///< join() refuses more (too_many_namespaces)
-    std::size_t max_pending_acks = 256;    ///< emit_with_ack() refuses more (too_many_pending_acks); 0 = no acks
+    std::size_t max_pending_acks = 64;     ///< emit_with_ack() refuses more (too_many_pending_acks); 0 = no acks
     std::size_t max_attachments = 16;      ///< a binary packet announcing more is a protocol error
     std::size_t max_attachment_bytes = std::size_t{16} << 20; ///< total bytes of one packet's attachments
     std::size_t max_json_depth = 64;       ///< nesting limit of inbound payloads and of checked arguments
