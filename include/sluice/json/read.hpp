@@ -31,11 +31,14 @@
 // and std::vector targets, and none there once their capacity suffices.
 //
 // Includes: <array>, <cstdint>, <optional>, <string>, <string_view>, <vector>
-// for the supported types; <system_error>; <type_traits>, <utility>;
-// reflect for fields and enum names; json/ for errors, raw, keys, the scans,
+// for the supported types; <bit> (bit_cast) and <cstring> (memcpy) for
+// loads; <system_error>; <type_traits>, <utility>; reflect for fields and
+// enum names; json/ for errors, raw, keys, the scans,
 // the type traits and the validator (strict skipping).
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -170,8 +173,22 @@ inline const char* skip_value(const char* p, context& c) noexcept {
         if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
         if (c.end - p >= 2 && p[1] == *p + 2) return p + 2; // "{}" or "[]": '}' - '{' == ']' - '[' == 2
         return skip_nested(p, c);
+    case 't': {
+        const errc e = match_literal(p, c.end, "true");
+        return result(c, e, p);
+    }
+    case 'f': {
+        const errc e = match_literal(p, c.end, "false");
+        return result(c, e, p);
+    }
+    case 'n': {
+        const errc e = match_literal(p, c.end, "null");
+        return result(c, e, p);
+    }
     default: {
-        const errc e = check_scalar(p, c.end);
+        if (*p != '-' && !is_digit(*p)) return fail(c, errc::syntax, p);
+        number_parts ignored;
+        const errc e = scan_number<false>(p, c.end, ignored);
         return result(c, e, p);
     }
     }
@@ -387,11 +404,28 @@ const char* read_array(std::array<T, N>& out, const char* p, context& c) {
     return p && n != N ? fail(c, errc::wrong_array_size, p - 1) : p;
 }
 
-// Reads field `index` of `out`.
+// After a key: the colon, compact (`":v`) in one test.
+inline const char* colon(const char* p, context& c) noexcept {
+    if (c.end - p >= 2 && *p == ':' && static_cast<unsigned char>(p[1]) > ' ') return p + 1;
+    if (!(p = separator(p, c))) return p;
+    if (*p != ':') return fail(c, errc::syntax, p);
+    return separator(p + 1, c);
+}
+
+// Reads the member whose key names field `index` of `out`. When `known`, the
+// key started at `key` and is the field's name verbatim, so it ends at a
+// compile-time offset (a predicted jump, not a load, sets the position);
+// otherwise p is already past the key.
 template <class T, std::size_t... I>
-const char* read_field(T& out, std::size_t index, const char* p, context& c, std::index_sequence<I...>) {
+const char* read_member(T& out, std::size_t index, bool known, const char* key, const char* p, context& c,
+                        std::index_sequence<I...>) {
     const char* q = nullptr;
-    static_cast<void>(((index == I ? (q = read_value(reflect::get<I>(out), p, c), true) : false) || ...));
+    const auto member = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+        if (known) p = key + reflect::field_name<T, J>.size() + 1;
+        if ((p = colon(p, c))) q = read_value(reflect::get<J>(out), p, c);
+        return true;
+    };
+    static_cast<void>(((index == I && member(std::integral_constant<std::size_t, I>{})) || ...));
     return q;
 }
 
@@ -423,6 +457,13 @@ bool check_fields(T& out, const field_set<sizeof...(I)>& seen, context& c, std::
     return ok;
 }
 
+inline std::uint16_t load16(const char* p) noexcept {
+    std::uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+}
+inline constexpr std::uint16_t comma_quote = std::bit_cast<std::uint16_t>(std::array<char, 2>{',', '"'});
+
 template <class T>
 const char* read_object(T& out, const char* p, context& c) {
     constexpr std::size_t n = reflect::field_count<T>;
@@ -435,11 +476,12 @@ const char* read_object(T& out, const char* p, context& c) {
     field_set<n> seen;
     if (*p != '}') {
         for (;;) {
-            // The key: found by its first bytes when it is a field name, else scanned.
+            // The key: a field name is recognized by its first bytes, anything else is scanned.
             if (*p != '"') return fail(c, errc::syntax, p);
             const char* const key = p + 1;
-            std::size_t index = c.strict ? n : match_known_key<T>(key, end, p);
-            if (index == n) {
+            std::size_t index = c.strict ? n : match_known_key<T>(key, end);
+            const bool known = index != n;
+            if (!known) {
                 p = find<stop::quote_or_escape>(key, end);
                 if (p == end) return fail(c, errc::unexpected_end, p);
                 if (*p == '"' && !c.strict) {
@@ -455,26 +497,18 @@ const char* read_object(T& out, const char* p, context& c) {
                     index = too_long ? n : find_field<T>(buf, len, buf + sizeof buf);
                 }
             }
-            // The colon; compact JSON (`":v`) takes one test.
-            if (end - p >= 2 && *p == ':' && static_cast<unsigned char>(p[1]) > ' ') {
-                ++p;
-            } else {
-                if (!(p = separator(p, c))) return p;
-                if (*p != ':') return fail(c, errc::syntax, p);
-                if (!(p = separator(p + 1, c))) return p;
-            }
             // The value.
             if (index < n) {
-                if (!(p = read_field(out, index, p, c, std::make_index_sequence<n>{}))) {
+                if (!(p = read_member(out, index, known, key, p, c, std::make_index_sequence<n>{}))) {
                     prepend_key(c.info, reflect::field_names<T>[index]);
                     return p;
                 }
                 seen.add(index);
-            } else if (!(p = skip_value(p, c))) {
+            } else if (!(p = colon(p, c)) || !(p = skip_value(p, c))) {
                 return p;
             }
             // A comma and the next key's quote, or the closing brace.
-            if (end - p >= 2 && *p == ',' && p[1] == '"') {
+            if (end - p >= 2 && load16(p) == comma_quote) {
                 ++p;
                 continue;
             }

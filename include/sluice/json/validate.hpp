@@ -51,7 +51,7 @@ inline errc check_scalar(const char*& p, const char* end) noexcept {
     default: {
         if (*p != '-' && !is_digit(*p)) return errc::syntax;
         number_parts ignored;
-        return scan_number(p, end, ignored);
+        return scan_number<false>(p, end, ignored);
     }
     }
 }

@@ -149,6 +149,7 @@ inline std::size_t find_field(const char* k, std::size_t len, const char* end) n
 struct prefix_slot {
     std::uint64_t head = 1; ///< bytes [0, min(len + 1, 8)) of name + '"' (1 with mask 0: never matches)
     std::uint64_t mask = 0; ///< which bytes of an 8-byte load `head` covers
+    std::uint64_t mid = 0;  ///< bytes [8, 16) of name + '"' when len + 1 > 16
     std::uint64_t tail = 0; ///< the last 8 bytes of name + '"' when len + 1 > 8
     std::uint32_t len = 0;
     std::uint32_t index = no_field;
@@ -221,6 +222,7 @@ consteval prefix_table<N> make_prefix_table(const std::array<std::string_view, N
                         const std::size_t quoted_len = names[i].size() + 1;
                         slot.head = head_of(i);
                         slot.mask = byte_mask(quoted_len);
+                        slot.mid = quoted_len > 16 ? pack_word(quoted[i] + 8, 8) : 0;
                         slot.tail = quoted_len > 8 ? pack_word(quoted[i] + quoted_len - 8, 8) : 0;
                         slot.len = static_cast<std::uint32_t>(names[i].size());
                         slot.index = static_cast<std::uint32_t>(i);
@@ -241,11 +243,13 @@ template <class T>
 inline constexpr auto prefix_table_of = make_prefix_table(reflect::field_names<T>);
 
 /// When the key starting at k (just after its opening quote) is one of T's
-/// field names followed by '"', returns its index and sets `after` just past
-/// that quote; otherwise returns field_count<T> (the key may still be one of
-/// them when written with escapes, or when the table is not usable).
+/// field names followed by '"', returns its index (the key then ends at
+/// k + field_name<T, index>.size()); otherwise returns field_count<T> (the key
+/// may still be one of them when written with escapes, or when the table is
+/// not usable). The caller advances by the name's length as a compile-time
+/// constant, so the next position does not wait for this lookup.
 template <class T>
-[[gnu::always_inline]] inline std::size_t match_known_key(const char* k, const char* end, const char*& after) noexcept {
+[[gnu::always_inline]] inline std::size_t match_known_key(const char* k, const char* end) noexcept {
     constexpr std::size_t n = reflect::field_count<T>;
     constexpr auto& table = prefix_table_of<T>;
     if constexpr (!table.usable) {
@@ -263,11 +267,16 @@ template <class T>
                 std::uint64_t last;
                 std::memcpy(&last, k + quoted_len - 8, 8);
                 if (last != s.tail) return n;
-                if (quoted_len > 16 && std::memcmp(k + 8, reflect::field_names<T>[s.index].data() + 8, quoted_len - 16) != 0)
-                    return n;
+                if (quoted_len > 16) {
+                    std::uint64_t mid;
+                    std::memcpy(&mid, k + 8, 8);
+                    if (mid != s.mid) return n;
+                    if (quoted_len > 24 &&
+                        std::memcmp(k + 16, reflect::field_names<T>[s.index].data() + 16, quoted_len - 24) != 0)
+                        return n;
+                }
             }
         }
-        after = k + s.len + 1;
         return s.index;
     }
 }

@@ -3,12 +3,14 @@
 // 6) and its conversion to integers (fast path, range-checked) and to
 // floating point (exact fast path, else std::from_chars: correctly rounded).
 //
-// Includes: <cfloat> for FLT_EVAL_METHOD; <charconv> for from_chars;
-// <cstdint>; <limits>; <system_error> for std::errc; <type_traits>;
-// error.hpp for errc.
+// Includes: <bit> for countr_zero and endian; <cfloat> for FLT_EVAL_METHOD;
+// <charconv> for from_chars; <cstdint>; <cstring> for memcpy; <limits>;
+// <system_error> for std::errc; <type_traits>; error.hpp for errc.
+#include <bit>
 #include <cfloat>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <system_error>
 #include <type_traits>
@@ -29,11 +31,14 @@ struct number_parts {
     bool truncated = false; ///< a nonzero digit beyond the 19th was dropped
 };
 
-/// Scans the number at p (p != end) and leaves p after it. Errors:
-/// invalid_number (leading zero, '-' or '.' or 'e' without digits),
-/// unexpected_end (the text ends where a digit must follow).
-inline errc scan_number(const char*& p, const char* end, number_parts& n) noexcept {
+/// Scans the number at p (p != end) and leaves p after it, filling `n` when
+/// `Values` (else only checking the grammar). Errors: invalid_number
+/// (leading zero, '-' or '.' or 'e' without digits), unexpected_end (the text
+/// ends where a digit must follow).
+template <bool Values = true>
+errc scan_number(const char*& p, const char* end, number_parts& n) noexcept {
     const auto take = [&n](char c, bool fraction) noexcept {
+        if constexpr (!Values) return;
         const auto d = static_cast<unsigned>(c - '0');
         if (n.digits == 0 && d == 0) {
             n.exponent -= fraction; // a leading zero only moves the point
@@ -79,9 +84,28 @@ inline errc scan_number(const char*& p, const char* end, number_parts& n) noexce
             if (e < 100'000'000) e = e * 10 + (*p - '0'); // beyond any double; no overflow
             ++p;
         } while (p != end && is_digit(*p));
-        n.exponent += minus ? -e : e;
+        if constexpr (Values) n.exponent += minus ? -e : e;
     }
     return errc{};
+}
+
+/// The count (0..8) of leading decimal digits in the 8 bytes of `word` (a
+/// little-endian load) and their value. No branches: bytes become digit
+/// values, a carry-free add flags the non-digits, and three multiplications
+/// join 2, 4, then 8 digits.
+inline unsigned leading_digits(std::uint64_t word, std::uint64_t& value) noexcept {
+    const std::uint64_t y = word ^ 0x3030303030303030ull; // '0'..'9' -> 0..9, every other byte >= 10
+    const std::uint64_t not_digit = (((y & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | y) & 0x8080808080808080ull;
+    const unsigned n = not_digit ? static_cast<unsigned>(std::countr_zero(not_digit)) / 8 : 8;
+    if (n == 0) {
+        value = 0;
+        return 0;
+    }
+    std::uint64_t v = y << (64 - 8 * n);                   // the digits last, zeros (leading) before them
+    v = ((v * 10) + (v >> 8)) & 0x00FF00FF00FF00FFull;     // pairs
+    v = ((v * 100) + (v >> 16)) & 0x0000FFFF0000FFFFull;   // fours
+    value = ((v * 10000) + (v >> 32)) & 0xFFFFFFFFull;     // eight
+    return n;
 }
 
 /// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
@@ -95,20 +119,30 @@ errc read_integer(const char*& p, const char* end, Int& out) noexcept {
     const bool negative = *q == '-';
     if (negative && ++q == end) return errc::unexpected_end;
     if (!is_digit(*q)) return negative ? errc::invalid_number : errc::syntax;
-    std::uint64_t v = static_cast<unsigned>(*q++ - '0');
-    if (v == 0) {
-        if (q != end && is_digit(*q)) return errc::invalid_number;
-    } else {
-        // Up to 19 digits cannot overflow 64 bits; a 20th is checked.
-        const char* limit = end - q > 18 ? q + 18 : end;
-        while (q != limit && is_digit(*q)) v = v * 10 + static_cast<unsigned>(*q++ - '0');
-        if (q != end && is_digit(*q)) {
-            const auto d = static_cast<unsigned>(*q++ - '0');
-            if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10 || (q != end && is_digit(*q)))
-                return errc::number_out_of_range;
-            v = v * 10 + d;
+    const char* const first = q;
+    std::uint64_t v = 0;
+    if constexpr (std::endian::native == std::endian::little) {
+        // Up to 16 digits, 8 at a time: cannot overflow.
+        if (end - q >= 8) {
+            std::uint64_t word, part;
+            std::memcpy(&word, q, 8);
+            unsigned n = leading_digits(word, v);
+            q += n;
+            if (n == 8 && end - q >= 8) {
+                constexpr std::uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+                std::memcpy(&word, q, 8);
+                n = leading_digits(word, part);
+                v = v * pow10[n] + part;
+                q += n;
+            }
         }
     }
+    for (; q != end && is_digit(*q); ++q) { // the rest, checked
+        const auto d = static_cast<unsigned>(*q - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return errc::number_out_of_range;
+        v = v * 10 + d;
+    }
+    if (*first == '0' && q - first > 1) return errc::invalid_number;
     if (q != end && (*q == '.' || *q == 'e' || *q == 'E')) return errc::type_mismatch;
     if constexpr (std::is_signed_v<Int>) {
         using U = std::make_unsigned_t<Int>;
