@@ -517,3 +517,26 @@ TEST_CASE("navigator client: no allocation per progress event once running") {
     CHECK(count.count() == 0);
     CHECK(progress == 500);
 }
+
+TEST_CASE("navigator client: a refused event stream closes for good and fails unfinished jobs") {
+    sluice::xoshiro256 rng{5};
+    nav::client c(test_config(), rng);
+    REQUIRE_FALSE(c.start(at_ms(0)));
+    c.on_open(at_ms(0));
+    c.on_message(R"(0{"sid":"E","upgrades":[],"pingInterval":25000,"pingTimeout":20000})", message_type::text, at_ms(0));
+    std::uint64_t job = 0;
+    REQUIRE_FALSE(c.submit(puppies, at_ms(1), job));
+    drain(c);
+    c.on_message(R"(44{"message":"invalid token"})", message_type::text, at_ms(2));
+    const auto a = drain(c);
+    const auto d = of(a, nav::action_kind::disconnected);
+    REQUIRE(d.size() == 2);
+    CHECK(d[0]->error == sluice::socketio::errc::namespace_refused);
+    CHECK(d[0]->data == R"({"message":"invalid token"})");
+    CHECK(d[1]->retry_at.is_never());
+    const auto jobs = of(a, nav::action_kind::job);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0]->error == nav::errc::connection_lost);
+    CHECK(c.events().engine().current_state() == sluice::engineio::state::closed);
+    CHECK(c.next_deadline() == at_ms(5'001)); // only the submit's HTTP deadline is left
+}

@@ -129,7 +129,9 @@ enum class image_kind : std::uint8_t {
 enum class action_kind : std::uint8_t {
     transport,      ///< the Socket.IO transport: op, type, close_code, bytes (see core/transport.hpp)
     connected,      ///< the event stream is live (namespace "/" joined); data = its Socket.IO sid
-    disconnected,   ///< the event stream went away: error, retry_at (never: for good; unfinished jobs then fail)
+    disconnected,   ///< the event stream went away: error, retry_at (never: for good; unfinished jobs then fail).
+                    ///< A refused namespace "/" (error socketio::errc::namespace_refused, data = the
+                    ///< server's CONNECT_ERROR payload) is followed by the client closing for good.
     http_request,   ///< perform `request` and answer with on_http_response(request.id, ...) or on_http_failure()
     models,         ///< the answer to fetch_models(): models (or detail_error)
     job,            ///< one of our jobs changed: job, job_id, status, task / queued, error
@@ -283,7 +285,14 @@ public:
     // ---- message_machine ------------------------------------------------------------
 
     void on_open(instant now) { events_.on_open(clamp_(now), sink_); }
-    void on_message(std::string_view msg, message_type type, instant now) { events_.on_message(msg, type, clamp_(now), sink_); }
+    void on_message(std::string_view msg, message_type type, instant now) {
+        now = clamp_(now);
+        events_.on_message(msg, type, now, sink_);
+        if (refused_) { // the server refused namespace "/": no events will ever come on this connection
+            refused_ = false;
+            events_.close(now, sink_);
+        }
+    }
     void on_close(const close_info& info, instant now) { events_.on_close(info, clamp_(now), sink_); }
     /// Fires the Socket.IO timers, HTTP request deadlines and job deadlines.
     void handle_timeout(instant now) {
@@ -441,6 +450,7 @@ private:
         }
         void namespace_refused(std::string_view, std::string_view data, instant) {
             c.push_strings(stored{.kind = action_kind::disconnected, .error = make_error_code(socketio::errc::namespace_refused)}, data);
+            c.refused_ = true; // closed once the session's call returns (see on_message)
         }
         void namespace_disconnected(std::string_view, std::error_code ec, instant) {
             if (ec == socketio::errc::server_disconnect) c.queue_.push(stored{.kind = action_kind::disconnected, .error = ec});
@@ -721,6 +731,7 @@ private:
     std::vector<early_event> early_{};
     std::size_t early_next_ = 0;
     std::string id_scratch_{};
+    bool refused_ = false; // namespace "/" was refused during the current call
     // decoded details handed out by poll()
     std::array<task, 8> tasks_{};
     navigator::queued queued_{};
