@@ -309,6 +309,31 @@ TEST_CASE("nonce_table: callbacks may retry, resolve and expire re-entrantly") {
     }
 }
 
+#if defined(__cpp_exceptions)
+TEST_CASE("nonce_table: a throwing callback loses no slot and leaks no value") {
+    tracked::live = 0;
+    {
+        nonce_table<tracked> t(3);
+        for (int i = 0; i < 3; ++i) CHECK(!t.emplace(static_cast<std::uint64_t>(i), ms(i), i));
+        int calls = 0;
+        bool thrown = false;
+        try {
+            t.expire(ms(10), [&](std::uint64_t, tracked&&) {
+                if (++calls == 2) throw 42;
+            });
+        } catch (int) {
+            thrown = true;
+        }
+        CHECK(thrown);
+        CHECK(calls == 2);
+        CHECK(t.empty());
+        CHECK(tracked::live == 0); // the third was destroyed without a callback
+        for (int i = 0; i < 3; ++i) CHECK(!t.emplace(static_cast<std::uint64_t>(i), ms(i), i)); // every slot is back
+    }
+    CHECK(tracked::live == 0);
+}
+#endif
+
 TEST_CASE("nonce_table: clear, move construction and move assignment") {
     tracked::live = 0;
     {

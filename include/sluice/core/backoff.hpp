@@ -71,7 +71,7 @@ public:
     /// out since the last reset(); `delay` is then unchanged and nothing
     /// changes. The caller stops retrying and reports the failure (or calls
     /// reset() to start over).
-    std::error_code next(duration& delay) noexcept {
+    [[nodiscard]] std::error_code next(duration& delay) noexcept {
         if (gave_up()) return core_errc::gave_up;
         const std::int64_t c = ceiling().count();
         switch (cfg_.jitter) {

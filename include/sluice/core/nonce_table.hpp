@@ -56,7 +56,9 @@ namespace sluice {
 /// Callbacks (expire, drain_all) may call any member of the table, including
 /// insert (to retry a request) and nested expire/drain_all; entries inserted
 /// by a callback are never fired by the call that runs the callback. A
-/// callback must not destroy, move or move-assign the table.
+/// callback must not destroy, move or move-assign the table. If a callback
+/// throws (when exceptions are enabled), the entries that call had not handed
+/// out yet are destroyed without a callback and the exception propagates.
 template <class Value>
 class nonce_table {
     static_assert(std::is_nothrow_move_constructible_v<Value>, "nonce_table: Value must be nothrow move constructible");
@@ -112,7 +114,7 @@ public:
     ///    (limit_exceeded) or waits for replies or timeouts.
     template <class... Args>
         requires std::is_constructible_v<Value, Args&&...>
-    std::error_code emplace(key_type key, instant deadline, Args&&... args) noexcept(std::is_nothrow_constructible_v<Value, Args&&...>) {
+    [[nodiscard]] std::error_code emplace(key_type key, instant deadline, Args&&... args) noexcept(std::is_nothrow_constructible_v<Value, Args&&...>) {
         std::size_t pos = 0;
         if (lookup(key, pos)) return core_errc::duplicate_key;
         if (free_ == npos) return core_errc::table_full;
@@ -130,11 +132,11 @@ public:
         return {};
     }
     /// Same as emplace(key, deadline, std::move(value)).
-    std::error_code insert(key_type key, instant deadline, Value&& value) noexcept {
+    [[nodiscard]] std::error_code insert(key_type key, instant deadline, Value&& value) noexcept {
         return emplace(key, deadline, std::move(value));
     }
     /// Same as emplace(key, deadline, value): copies `value` on success only.
-    std::error_code insert(key_type key, instant deadline, const Value& value) noexcept(std::is_nothrow_copy_constructible_v<Value>)
+    [[nodiscard]] std::error_code insert(key_type key, instant deadline, const Value& value) noexcept(std::is_nothrow_copy_constructible_v<Value>)
         requires std::is_copy_constructible_v<Value>
     {
         return emplace(key, deadline, value);
@@ -144,7 +146,7 @@ public:
     /// Returns std::nullopt when `key` is not pending (never inserted, already
     /// resolved, cancelled, timed out or drained): a late or foreign reply,
     /// which the caller ignores (it was already reported once).
-    std::optional<Value> resolve(key_type key) noexcept {
+    [[nodiscard]] std::optional<Value> resolve(key_type key) noexcept {
         std::size_t pos = 0;
         if (!lookup(key, pos)) return std::nullopt;
         const std::uint32_t s = index_[pos];
@@ -367,9 +369,21 @@ private:
         tail = s;
     }
     // Hands every entry of a firing list to `f`, freeing each slot before its
-    // callback runs (so the callback can reuse it).
+    // callback runs (so the callback can reuse it). If a callback throws, the
+    // guard destroys the entries not handed out yet, so no slot is lost.
     template <class F>
     std::size_t fire(std::uint32_t head, F& f) {
+        struct guard {
+            nonce_table& t;
+            std::uint32_t& head;
+            ~guard() {
+                while (head != npos) {
+                    const std::uint32_t next = t.slots_[head].link;
+                    t.release(head);
+                    head = next;
+                }
+            }
+        } g{*this, head};
         std::size_t n = 0;
         while (head != npos) {
             slot& e = slots_[head];

@@ -27,8 +27,8 @@
 // Time is the caller's monotonic instant; an earlier instant than one already
 // seen is clamped to it. Never allocates; every member is noexcept.
 //
-// Includes: <cstddef>, <cstdint>; <system_error>, "errc.hpp" for errors;
-// "time.hpp" for instant and duration.
+// Includes: <cstddef>, <cstdint>; <limits> for the extreme instants;
+// <system_error>, "errc.hpp" for errors; "time.hpp" for instant and duration.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -81,7 +81,7 @@ public:
     /// Counts one send at `now` if it fits. Errors: core_errc::rate_limited
     /// when it does not (nothing is counted); the caller keeps the send queued
     /// and retries at next_available(now, priority).
-    std::error_code try_acquire(instant now, send_priority priority = send_priority::normal) noexcept {
+    [[nodiscard]] std::error_code try_acquire(instant now, send_priority priority = send_priority::normal) noexcept {
         const std::int64_t k = advance(now);
         if (sum_ + 1 > allowed(priority)) return make_error_code(core_errc::rate_limited);
         ++counts_[ring(k)];

@@ -129,7 +129,7 @@ struct to_chars_result {
 /// Errors: core_errc::buffer_too_small when the range holds fewer characters
 /// than needed (at most snowflake::max_chars = 20); then nothing is written and
 /// `ptr` is `last`. The caller passes a larger buffer.
-inline to_chars_result to_chars(char* first, char* last, snowflake id) noexcept {
+[[nodiscard]] inline to_chars_result to_chars(char* first, char* last, snowflake id) noexcept {
     const snowflake_chars s = to_chars(id);
     if (last - first < static_cast<std::ptrdiff_t>(s.size())) return {last, core_errc::buffer_too_small};
     for (char c : s.view()) *first++ = c;
@@ -163,7 +163,7 @@ constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcep
 ///  - core_errc::snowflake_out_of_range: the number is above 2^64 - 1.
 /// Both compare equal to condition::invalid_data; a gateway treats such a
 /// field from the peer as malformed data.
-inline std::error_code from_chars(std::string_view text, snowflake& out) noexcept {
+[[nodiscard]] inline std::error_code from_chars(std::string_view text, snowflake& out) noexcept {
     std::uint64_t v = 0;
     if (const int e = detail::parse_snowflake(text, v)) return static_cast<core_errc>(e);
     out = snowflake(v);
