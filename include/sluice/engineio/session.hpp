@@ -25,9 +25,11 @@
 //   ping      handshake/last ping + pingInterval + pingTimeout: the server is gone
 //   reconnect the backoff delay after a loss
 //
-// Includes: <cstdint>, <optional>, <string>, <string_view>, <system_error>;
-// core/{time,timer_table,transport,backoff,entropy}.hpp; packet.hpp,
-// handshake.hpp, errc.hpp.
+// Includes: <chrono>, <concepts> (the sink concept), <cstddef>, <cstdint>,
+// <optional>, <string>, <string_view>, <system_error>;
+// core/{backoff,entropy,time,timer_table,transport}.hpp for reconnection,
+// jitter, deadlines and the transport vocabulary; engineio/{errc,handshake,
+// packet}.hpp.
 #include <chrono>
 #include <concepts>
 #include <cstddef>

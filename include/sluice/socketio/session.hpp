@@ -29,9 +29,10 @@
 // reported once all have arrived. A text packet in between, or a binary
 // message nobody announced, is a protocol error.
 //
-// Includes: <cstddef>, <cstdint>, <optional>, <span>, <string>,
-// <string_view>, <system_error>, <vector>; core/nonce_table.hpp for acks;
-// engineio/session.hpp; socketio/{errc,packet,payload}.hpp.
+// Includes: <chrono>, <concepts> (the sink concept), <cstddef>, <cstdint>,
+// <optional>, <span>, <string>, <string_view>, <system_error>, <vector>;
+// core/nonce_table.hpp for the pending acks; engineio/session.hpp for the
+// transport; socketio/{errc,packet,payload}.hpp for the packets.
 #include <chrono>
 #include <concepts>
 #include <cstddef>
@@ -82,18 +83,18 @@ enum class namespace_state : std::uint8_t { pending, connecting, connected, refu
 struct event_view {
     std::string_view nsp{};                          ///< the namespace
     std::string_view name{};                         ///< the event name, unescaped
-    std::string_view args{};                         ///< the arguments after the name, as a JSON list without brackets ("" when none)
-    std::optional<std::uint64_t> ack_id{};         ///< set when the server waits for ack(nsp, id, ...)
-    std::span<const std::string_view> attachments; ///< binary events: attachment i is placeholder num i
+    std::string_view args{};                         ///< the arguments after the name, a JSON list without brackets ("" when none)
+    std::optional<std::uint64_t> ack_id{};           ///< set when the server waits for ack(nsp, id, ...)
+    std::span<const std::string_view> attachments{}; ///< binary events: attachment i is placeholder num i
 };
 
 /// The resolution of an ack the client asked for.
 struct ack_view {
     std::uint64_t id = 0;
     std::string_view nsp{};
-    std::error_code error;                         ///< empty: answered; errc::ack_timeout; errc::ack_lost
-    std::string_view args{};                         ///< answered: the ACK's arguments as a JSON list without brackets
-    std::span<const std::string_view> attachments; ///< a BINARY_ACK's attachments
+    std::error_code error{};                         ///< empty: answered; errc::ack_timeout; errc::ack_lost
+    std::string_view args{};                         ///< answered: the ACK's arguments, a JSON list without brackets
+    std::span<const std::string_view> attachments{}; ///< a BINARY_ACK's attachments
 };
 
 /// What a Socket.IO session reports to its owner: the transport work and the
