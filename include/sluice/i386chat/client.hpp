@@ -1,0 +1,323 @@
+#pragma once
+// sluice/i386chat/client.hpp: the i386chat gateway client (seed 002), a
+// sans-I/O machine built on the shared gateway engine.
+//
+//     i386chat::client chat({.url = "ws://comms.i386.sh/", .token = "..."}, rng);
+//     chat.start(now);
+//     loop:
+//         while (auto* e = chat.poll()) switch (e->action.kind) {
+//             case i386chat::action_kind::send:  socket.send(e->bytes); break;
+//             case i386chat::action_kind::open:  socket.open(open_request::parse(e->bytes)); break;
+//             case i386chat::action_kind::close: socket.close(e->action.close_code); break;
+//             case i386chat::action_kind::ready: ... chat.ready_info() ...; break;
+//             case i386chat::action_kind::event: handle(i386chat::name(*e), i386chat::data(*e)); break;
+//             case i386chat::action_kind::error: ... e->action.code (c), e->action.disconnecting (d); break;
+//             case i386chat::action_kind::notice: ... e->action.error, e->action.next; break;
+//         }
+//         chat.execute("MESSAGE_CREATE", R"({"content":"hi"})", now);
+//
+// What the machine does (seed 002, PROTOCOLS.md):
+//  - 110 present is the first frame sent on every connection and nothing
+//    else is sent before 140 ready (execute() refuses with not_connected);
+//  - a heartbeat every hb_int, the first one hb_int after hello; the
+//    server's echo is the ack, and a beat still unechoed when the next one is
+//    due closes the connection (1001) and reconnects;
+//  - execute frames carry the client's sequence numbers (1, 2, ... for the
+//    life of the client) and the event name under "t" (or "e", configurable);
+//    inbound executes with a sequence not above the last one are dropped;
+//  - a 150 error is an `error` action; with d true the server closes and its
+//    close code decides: 4005 (not identified: a refused token) stops the
+//    machine, any other code reconnects with a new session;
+//  - GATEWAY_DOWN is delivered as an event and marks the coming disconnect
+//    as expected (`expecting_shutdown()`); the machine reconnects after it;
+//  - the 4096-byte cap holds both ways: execute() refuses a bigger frame
+//    (gateway::errc::payload_too_large) and a bigger inbound message closes
+//    the connection with 4000; a malformed frame closes it with 4004.
+// There is no resume in seed 002: every reconnect presents again.
+//
+// The sans-I/O contract (ARCHITECTURE.md) holds as for the engine: inputs
+// only queue actions; views in an entry are valid until the next mutating
+// call; time is the caller's; no allocation per message once connected.
+//
+// Includes: <cstdint>, <string>, <string_view>, <system_error>, <utility>;
+// core (action queue, entropy, time, transport); gateway (the engine);
+// i386chat/frame.hpp, i386chat/errc.hpp.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include <sluice/core/action_queue.hpp>
+#include <sluice/core/entropy.hpp>
+#include <sluice/core/time.hpp>
+#include <sluice/core/transport.hpp>
+#include <sluice/gateway/session.hpp>
+#include <sluice/i386chat/errc.hpp>
+#include <sluice/i386chat/frame.hpp>
+
+namespace sluice::i386chat {
+
+/// The engine policy for i386chat: frames in, frames out, close codes.
+struct policy {
+    static constexpr gateway::protocol_traits traits = [] {
+        gateway::protocol_traits t;
+        t.server_hello = true;
+        t.client_identifies = true;
+        t.resumable = false;
+        t.sequenced = true;
+        t.jitter_first_heartbeat = false; // the seed: every hb_int
+        t.close_code_resume = 1001;       // going away: we reconnect (there is no session to keep)
+        t.close_code_end = 1000;
+        t.close_code_malformed = static_cast<std::uint16_t>(close_code::malformed_event);
+        t.close_code_too_large = static_cast<std::uint16_t>(close_code::payload_too_large);
+        t.max_inbound = 4096;
+        t.max_outbound = 4096;
+        t.rate_limit = 120; // the seed names no number; 4002 exists, so stay polite
+        t.rate_window = std::chrono::seconds(60);
+        return t;
+    }();
+
+    std::string url;
+    std::string token;
+    bool expecting_shutdown = false; ///< GATEWAY_DOWN seen on this connection
+
+    std::error_code classify(std::string_view text, message_type type, gateway::frame& f) {
+        if (type != message_type::text) return gateway::errc::malformed_frame;
+        frame_view v;
+        if (std::error_code ec = parse_frame(text, v)) return ec;
+        f.code = static_cast<std::int64_t>(v.f);
+        f.data = v.cnf;
+        switch (v.f) {
+        case function_code::hello:
+            f.kind = gateway::frame_kind::hello;
+            f.heartbeat_interval = from_ms(v.hb_int);
+            expecting_shutdown = false; // a new connection
+            break;
+        case function_code::heartbeat: f.kind = gateway::frame_kind::heartbeat_ack; break;
+        case function_code::ready: f.kind = gateway::frame_kind::ready; break;
+        case function_code::execute:
+            f.kind = gateway::frame_kind::dispatch;
+            f.name = v.event;
+            f.seq = v.s;
+            if (event_name_of(v.event) == event_name::gateway_down) expecting_shutdown = true;
+            break;
+        case function_code::error:
+            f.kind = gateway::frame_kind::server_error;
+            f.flag = v.disconnecting;
+            f.code = v.error_code;
+            break;
+        case function_code::present: return gateway::errc::malformed_frame; // parse_frame refuses it already
+        }
+        return {};
+    }
+    std::error_code on_ready(const gateway::frame& f, gateway::session_data& s) {
+        ready_info info;
+        if (std::error_code ec = read_ready(f.data, info)) return ec;
+        s.id.assign(std::to_string(info.session_id));
+        ready = std::move(info);
+        return {};
+    }
+    void write_open(std::string& out, gateway::connect_kind, const gateway::session_data&) { out.append(url); }
+    void write_identify(std::string& out) { (void)write_present(out, token); } // the token was checked in the client
+    bool write_resume(std::string&, const gateway::session_data&) { return false; }
+    void write_heartbeat(std::string& out, std::optional<std::uint64_t>) { i386chat::write_heartbeat(out); }
+    gateway::close_verdict on_close_code(std::uint16_t code) {
+        if (code == static_cast<std::uint16_t>(close_code::not_identified)) return gateway::close_verdict::fatal;
+        return gateway::close_verdict::new_session;
+    }
+
+    ready_info ready; ///< what the last 140 said
+};
+
+static_assert(gateway::protocol<policy>);
+
+/// What an action asks of the caller, or tells it.
+enum class action_kind : std::uint8_t {
+    send,   ///< transport: send `bytes` as one text message
+    open,   ///< transport: drop the old transport, open `bytes` (core/transport.hpp open_request)
+    close,  ///< transport: close with `close_code`
+    ready,  ///< 140 arrived: ready_info() has v, session_id and enc_key; data() = the cnf
+    event,  ///< a 130 execute from the server: name(), data() (the cnf), `event`, `seq`
+    error,  ///< a 150 error: `code` = c, `disconnecting` = d; data() = the cnf
+    notice, ///< something happened to the connection (`error`) and the machine now does `next`
+};
+
+constexpr std::string_view to_string(action_kind k) noexcept {
+    constexpr std::string_view names[] = {"send", "open", "close", "ready", "event", "error", "notice"};
+    return names[static_cast<std::size_t>(k)];
+}
+
+/// One action. The first three members are what core's message_machine
+/// concept requires (byte-mode codecs read them).
+struct action {
+    transport_op op = transport_op::none;
+    message_type type = message_type::text;
+    std::uint16_t close_code = 0; ///< close: the code to send; notice: the server's close code (0 = none)
+    action_kind kind = action_kind::notice;
+    gateway::next_step next = gateway::next_step::none; ///< notice: what the machine does now
+    event_name event = event_name::other;               ///< event: the name, when seed 002 lists it
+    bool has_seq = false;                               ///< event: `seq` is set
+    bool disconnecting = false;                         ///< error: d
+    std::uint32_t generation = 0;                       ///< the transport the action belongs to
+    std::uint32_t name_offset = 0, name_size = 0;       ///< event: the name within bytes
+    std::uint32_t data_offset = 0, data_size = 0;       ///< ready/event/error: the cnf within bytes
+    std::uint64_t seq = 0;                              ///< event: s
+    std::int64_t code = 0;                              ///< error: c; notice: see gateway::action::code
+    std::error_code error;                              ///< notice: what happened
+};
+
+using entry = action_queue<action>::entry;
+
+/// The event name of an event entry ("" otherwise).
+constexpr std::string_view name(const entry& e) noexcept {
+    return gateway::detail::slice(e.bytes, e.action.name_offset, e.action.name_size);
+}
+/// The cnf JSON of a ready, event or error entry ("" when absent).
+constexpr std::string_view data(const entry& e) noexcept {
+    return gateway::detail::slice(e.bytes, e.action.data_offset, e.action.data_size);
+}
+
+/// Configuration. `url` and `token` are required.
+struct config {
+    std::string url;               ///< ws:// or wss:// URL of the gateway
+    std::string token;             ///< sent in 110 present
+    event_key key = event_key::t;  ///< where execute() writes the event name
+    /// Engine settings (timeouts, backoff, limits); wait_for_identify_permit is ignored.
+    gateway::config engine = gateway::config::defaults<policy>();
+};
+
+/// The i386chat client machine.
+class client {
+public:
+    /// Builds an idle client. `rng` must outlive it.
+    client(config cfg, entropy rng)
+        : engine_(policy{std::move(cfg.url), std::move(cfg.token), false, {}}, rng, without_permit_gate(cfg.engine)),
+          key_(cfg.key) {}
+
+    // ---- commands ---------------------------------------------------------
+
+    /// Starts connecting (queues `open`). Errors: gateway::errc::already_running.
+    std::error_code start(instant now) { return relay(engine_.start(now)); }
+    /// Closes with 1000. Errors: gateway::errc::not_running.
+    std::error_code close(instant now) { return relay(engine_.close(now)); }
+
+    /// Sends an execute: `event` with `cnf` (JSON text, "" for none) and the
+    /// next sequence number. Errors (nothing sent, nothing changed):
+    /// errc::invalid_event_name, errc::invalid_configuration,
+    /// gateway::errc::not_connected (before 140 ready), payload_too_large
+    /// (over 4096 bytes), rate_limited.
+    std::error_code execute(std::string_view event, std::string_view cnf, instant now) {
+        const std::uint64_t seq = seq_ + 1;
+        std::error_code ec =
+            engine_.send_with([&](std::string& out) { return write_execute(out, event, cnf, seq, key_); }, now);
+        if (!ec) seq_ = seq;
+        return relay(ec);
+    }
+
+    // ---- transport inputs (see gateway::session for the errors) ----------
+
+    std::error_code on_open(instant now) { return relay(engine_.on_open(now)); }
+    std::error_code on_open(std::uint32_t generation, instant now) { return relay(engine_.on_open(generation, now)); }
+    std::error_code on_open_refused(std::uint16_t status, instant now) { return relay(engine_.on_open_refused(status, now)); }
+    std::error_code on_message(std::string_view text, message_type type, instant now) {
+        return relay(engine_.on_message(text, type, now));
+    }
+    std::error_code on_message(std::uint32_t generation, std::string_view text, message_type type, instant now) {
+        return relay(engine_.on_message(generation, text, type, now));
+    }
+    std::error_code on_close(close_info info, instant now) { return relay(engine_.on_close(info, now)); }
+    std::error_code on_close(std::uint32_t generation, close_info info, instant now) {
+        return relay(engine_.on_close(generation, info, now));
+    }
+    /// Fires due timers (heartbeat, handshake, reconnect). Early calls do nothing.
+    void handle_timeout(instant now) {
+        engine_.handle_timeout(now);
+        absorb();
+    }
+    /// The earliest instant handle_timeout() has work; O(1).
+    instant next_deadline() const noexcept { return engine_.next_deadline(); }
+
+    /// The next action, or nullptr. Its bytes are valid until the next mutating call.
+    const entry* poll() noexcept { return queue_.poll(); }
+
+    // ---- introspection -----------------------------------------------------
+
+    gateway::state current_state() const noexcept { return engine_.current_state(); }
+    bool is_ready() const noexcept { return engine_.is_ready(); }
+    /// What the last 140 ready said (valid once an action_kind::ready was queued).
+    const ready_info& ready() const noexcept { return engine_.protocol().ready; }
+    /// A GATEWAY_DOWN arrived on this connection: its end is expected.
+    bool expecting_shutdown() const noexcept { return engine_.protocol().expecting_shutdown; }
+    /// The sequence number of the last execute sent (0: none yet).
+    std::uint64_t last_sent_sequence() const noexcept { return seq_; }
+    /// The engine, for its introspection (latency, heartbeat interval, ...).
+    const gateway::session<policy>& engine() const noexcept { return engine_; }
+
+private:
+    // i386chat has no cluster-wide identify limit: present goes out at once.
+    static gateway::config without_permit_gate(gateway::config c) noexcept {
+        c.wait_for_identify_permit = false;
+        return c;
+    }
+    // Every mutating call ends here: the engine's actions move to our queue,
+    // translated, so state changes happen at input time, never at poll time.
+    std::error_code relay(std::error_code ec) {
+        absorb();
+        return ec;
+    }
+    void absorb() {
+        while (const gateway::entry* e = engine_.poll()) translate(*e);
+    }
+    void translate(const gateway::entry& e) {
+        const gateway::action& g = e.action;
+        action a;
+        a.op = g.op;
+        a.type = g.type;
+        a.close_code = g.close_code;
+        a.generation = g.generation;
+        a.next = g.next;
+        a.code = g.code;
+        a.error = g.error;
+        a.name_offset = g.name_offset;
+        a.name_size = g.name_size;
+        a.data_offset = g.data_offset;
+        a.data_size = g.data_size;
+        a.has_seq = g.has_seq;
+        a.seq = g.seq;
+        switch (g.kind) {
+        case gateway::action_kind::send: a.kind = action_kind::send; break;
+        case gateway::action_kind::open: a.kind = action_kind::open; break;
+        case gateway::action_kind::close: a.kind = action_kind::close; break;
+        case gateway::action_kind::ready:
+        case gateway::action_kind::resumed: a.kind = action_kind::ready; break;
+        case gateway::action_kind::dispatch:
+            a.kind = action_kind::event;
+            a.event = event_name_of(gateway::name(e));
+            break;
+        case gateway::action_kind::identify_wanted: return; // the permit gate is off (see the constructor)
+        case gateway::action_kind::notice:
+            if (g.error == gateway::errc::server_error) {
+                a.kind = action_kind::error;
+                frame_view v;
+                if (!parse_frame(e.bytes, v)) a.disconnecting = v.disconnecting;
+            } else {
+                a.kind = action_kind::notice;
+                if (g.error == gateway::errc::fatal_close &&
+                    g.close_code == static_cast<std::uint16_t>(close_code::not_identified))
+                    a.error = errc::refused_token;
+            }
+            break;
+        }
+        queue_.push(a, e.bytes);
+    }
+
+    gateway::session<policy> engine_;
+    action_queue<action> queue_;
+    std::uint64_t seq_ = 0;
+    event_key key_;
+};
+
+static_assert(message_machine<client>);
+
+} // namespace sluice::i386chat
