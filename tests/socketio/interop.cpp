@@ -191,13 +191,13 @@ void run_interop(sio_net::peer_process& peer) {
 
 TEST_CASE("socketio interop: socket.io npm server 4.8") {
     const std::string dir = sio_net::source_dir() + "/tests/peers/";
-    sio_net::peer_process peer({"node", dir + "socketio_peer.js", "--ping-interval", "200", "--ping-timeout", "400"}, "socket.io (node)");
+    sio_net::peer_process peer({"node", dir + "socketio_peer.js", "--ping-interval", "200", "--ping-timeout", "2000"}, "socket.io (node)");
     run_interop(peer);
 }
 
 TEST_CASE("socketio interop: python3-socketio") {
     const std::string dir = sio_net::source_dir() + "/tests/peers/";
-    sio_net::peer_process peer({"/usr/bin/python3", dir + "socketio_python_peer.py", "--ping-interval", "200", "--ping-timeout", "400"},
+    sio_net::peer_process peer({"/usr/bin/python3", dir + "socketio_python_peer.py", "--ping-interval", "200", "--ping-timeout", "2000"},
                                "python-socketio");
     run_interop(peer);
 }
