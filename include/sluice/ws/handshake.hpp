@@ -26,15 +26,15 @@ namespace sluice::ws {
 
 /// What the upgrade request says. Views; only read during client::start().
 struct upgrade_request {
-    std::string_view host;         ///< as in the URL; IPv6 literals without brackets
+    std::string_view host{};        ///< as in the URL; IPv6 literals without brackets
     std::uint16_t port = 80;       ///< written into Host unless it is the scheme's default
     bool tls = false;              ///< wss (only decides the default port)
     std::string_view target = "/"; ///< path and query
     /// Offered subprotocols, comma-separated ("chat, superchat"); "" for none.
-    std::string_view subprotocols;
+    std::string_view subprotocols{};
     /// Extra header lines, each "Name: value\r\n" (e.g. Authorization), as in
     /// sluice::open_request::header_block.
-    std::string_view header_block;
+    std::string_view header_block{};
 };
 
 /// The 24-character Sec-WebSocket-Key and the 28-character accept value the
