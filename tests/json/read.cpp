@@ -447,6 +447,14 @@ TEST_CASE("read: keys") {
     CHECK(ln.another_rather_long_field_name == 2);
     CHECK(ln.short_one == 3);
     CHECK(ln.x == 4);
+    // Known keys with whitespace before the colon take the general path.
+    ln = {};
+    CHECK_FALSE(rd(ln, "{\"a_rather_long_field_name\" :1,\"another_rather_long_field_name\"\t:2,"
+                       "\"short_one\"\n: 3, \"x\" : 4}"));
+    CHECK(ln.a_rather_long_field_name == 1);
+    CHECK(ln.another_rather_long_field_name == 2);
+    CHECK(ln.short_one == 3);
+    CHECK(ln.x == 4);
     CHECK(rd(in, R"({id: "a", "n": 1})") == errc::syntax);
     CHECK(rd(in, R"({"id" "a", "n": 1})") == errc::syntax);
     CHECK(rd(in, R"({"id": "a", "n": 1,})") == errc::syntax);

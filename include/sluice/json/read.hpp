@@ -413,16 +413,16 @@ inline const char* colon(const char* p, context& c) noexcept {
 }
 
 // Reads the member whose key names field `index` of `out`. When `known`, the
-// key started at `key` and is the field's name verbatim, so it ends at a
-// compile-time offset (a predicted jump, not a load, sets the position);
-// otherwise p is already past the key.
+// key started at `key` and is the field's name verbatim followed by `":`, so
+// the value starts at a compile-time offset (a predicted jump, not a load,
+// sets the position); otherwise p is just past the key's closing quote.
 template <class T, std::size_t... I>
 const char* read_member(T& out, std::size_t index, bool known, const char* key, const char* p, context& c,
                         std::index_sequence<I...>) {
     const char* q = nullptr;
     const auto member = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-        if (known) p = key + reflect::field_name<T, J>.size() + 1;
-        if ((p = colon(p, c))) q = read_value(reflect::get<J>(out), p, c);
+        p = known ? separator(key + reflect::field_name<T, J>.size() + 2, c) : colon(p, c);
+        if (p) q = read_value(reflect::get<J>(out), p, c);
         return true;
     };
     static_cast<void>(((index == I && member(std::integral_constant<std::size_t, I>{})) || ...));
@@ -485,8 +485,9 @@ const char* read_object(T& out, const char* p, context& c) {
                 p = find<stop::quote_or_escape>(key, end);
                 if (p == end) return fail(c, errc::unexpected_end, p);
                 if (*p == '"' && !c.strict) {
-                    // A miss of a usable prefix table is final, unless the text was too short to look.
-                    if (!prefix_table_of<T>.usable || end - key < 8)
+                    // A miss of a usable prefix table is final when it could look at the
+                    // key and its colon (compact JSON); otherwise look the key up.
+                    if (!prefix_table_of<T>.usable || end - key < 8 || end - p < 2 || p[1] != ':')
                         index = find_field<T>(key, static_cast<std::size_t>(p - key), end);
                     ++p;
                 } else { // escaped (or strict): decode and check the key

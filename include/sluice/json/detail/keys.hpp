@@ -145,12 +145,13 @@ inline std::size_t find_field(const char* k, std::size_t len, const char* end) n
     }
 }
 
-/// One slot of a prefix table: a name followed by its closing quote.
+/// One slot of a prefix table: a name followed by its closing quote and the
+/// colon (`name":`, the "pattern").
 struct prefix_slot {
-    std::uint64_t head = 1; ///< bytes [0, min(len + 1, 8)) of name + '"' (1 with mask 0: never matches)
+    std::uint64_t head = 1; ///< bytes [0, min(len + 2, 8)) of the pattern (1 with mask 0: never matches)
     std::uint64_t mask = 0; ///< which bytes of an 8-byte load `head` covers
-    std::uint64_t mid = 0;  ///< bytes [8, 16) of name + '"' when len + 1 > 16
-    std::uint64_t tail = 0; ///< the last 8 bytes of name + '"' when len + 1 > 8
+    std::uint64_t mid = 0;  ///< bytes [8, 16) of the pattern when it is longer than 16
+    std::uint64_t tail = 0; ///< the last 8 bytes of the pattern when it is longer than 8
     std::uint32_t len = 0;
     std::uint32_t index = no_field;
 };
@@ -158,13 +159,14 @@ struct prefix_slot {
 /// Known keys without finding the closing quote first: the key's first P
 /// bytes (P chosen so that every name followed by '"' has them, and they
 /// differ between names) pick the one name that can match; an 8-byte load
-/// then compares the name and its closing quote at once. Unknown keys miss
-/// and are found by a scan; a name table where no such P exists is not
-/// `usable` (find_field then does it all).
+/// then compares the name, its closing quote and the colon at once (compact
+/// JSON; a key with whitespace before its colon takes the general path).
+/// Unknown keys miss and are found by a scan; a name table where no such P
+/// exists is not `usable` (find_field then does it all).
 template <std::size_t N>
 struct prefix_table {
     bool usable = false;
-    bool long_names = false; ///< some name + '"' is longer than 8 bytes
+    bool long_names = false; ///< some pattern is longer than 8 bytes
     std::uint64_t prefix_mask = 0;
     std::uint64_t seed = 0;
     int shift = 64;
@@ -185,17 +187,18 @@ template <std::size_t N>
 consteval prefix_table<N> make_prefix_table(const std::array<std::string_view, N>& names) {
     prefix_table<N> t;
     if constexpr (N != 0) {
-        char quoted[N][256 + 1] = {};
+        char quoted[N][256 + 2] = {};
         std::size_t min_len = 256;
         for (std::size_t i = 0; i < N; ++i) {
             if (names[i].size() > 255) return t;
             for (std::size_t j = 0; j < names[i].size(); ++j) quoted[i][j] = names[i][j];
             quoted[i][names[i].size()] = '"';
+            quoted[i][names[i].size() + 1] = ':';
             if (names[i].size() < min_len) min_len = names[i].size();
-            if (names[i].size() + 1 > 8) t.long_names = true;
+            if (names[i].size() + 2 > 8) t.long_names = true;
         }
         const auto head_of = [&](std::size_t i) {
-            const std::size_t n = names[i].size() + 1 < 8 ? names[i].size() + 1 : 8;
+            const std::size_t n = names[i].size() + 2 < 8 ? names[i].size() + 2 : 8;
             return pack_word(quoted[i], n);
         };
         for (std::size_t prefix = 1; prefix <= 8 && prefix <= min_len + 1; ++prefix) {
@@ -219,11 +222,11 @@ consteval prefix_table<N> make_prefix_table(const std::array<std::string_view, N
                             ok = false;
                             continue;
                         }
-                        const std::size_t quoted_len = names[i].size() + 1;
+                        const std::size_t pattern_len = names[i].size() + 2;
                         slot.head = head_of(i);
-                        slot.mask = byte_mask(quoted_len);
-                        slot.mid = quoted_len > 16 ? pack_word(quoted[i] + 8, 8) : 0;
-                        slot.tail = quoted_len > 8 ? pack_word(quoted[i] + quoted_len - 8, 8) : 0;
+                        slot.mask = byte_mask(pattern_len);
+                        slot.mid = pattern_len > 16 ? pack_word(quoted[i] + 8, 8) : 0;
+                        slot.tail = pattern_len > 8 ? pack_word(quoted[i] + pattern_len - 8, 8) : 0;
                         slot.len = static_cast<std::uint32_t>(names[i].size());
                         slot.index = static_cast<std::uint32_t>(i);
                     }
@@ -243,11 +246,12 @@ template <class T>
 inline constexpr auto prefix_table_of = make_prefix_table(reflect::field_names<T>);
 
 /// When the key starting at k (just after its opening quote) is one of T's
-/// field names followed by '"', returns its index (the key then ends at
-/// k + field_name<T, index>.size()); otherwise returns field_count<T> (the key
-/// may still be one of them when written with escapes, or when the table is
-/// not usable). The caller advances by the name's length as a compile-time
-/// constant, so the next position does not wait for this lookup.
+/// field names followed by `":`, returns its index (the value then starts at
+/// k + field_name<T, index>.size() + 2); otherwise returns field_count<T>
+/// (the key may still be one of them when written with escapes or with
+/// whitespace before the colon, or when the table is not usable). The caller
+/// advances by the name's length as a compile-time constant, so the next
+/// position does not wait for this lookup.
 template <class T>
 [[gnu::always_inline]] inline std::size_t match_known_key(const char* k, const char* end) noexcept {
     constexpr std::size_t n = reflect::field_count<T>;
@@ -261,18 +265,18 @@ template <class T>
         const prefix_slot& s = table.slots[table.slot_of(word)];
         if ((word & s.mask) != s.head) return n;
         if constexpr (table.long_names) {
-            const std::size_t quoted_len = s.len + std::size_t{1};
-            if (quoted_len > 8) { // the rest of a long name: its last 8 bytes, then the middle
-                if (static_cast<std::size_t>(end - k) < quoted_len) return n;
+            const std::size_t pattern_len = s.len + std::size_t{2};
+            if (pattern_len > 8) { // the rest of a long pattern: its last 8 bytes, then the middle
+                if (static_cast<std::size_t>(end - k) < pattern_len) return n;
                 std::uint64_t last;
-                std::memcpy(&last, k + quoted_len - 8, 8);
+                std::memcpy(&last, k + pattern_len - 8, 8);
                 if (last != s.tail) return n;
-                if (quoted_len > 16) {
+                if (pattern_len > 16) {
                     std::uint64_t mid;
                     std::memcpy(&mid, k + 8, 8);
                     if (mid != s.mid) return n;
-                    if (quoted_len > 24 &&
-                        std::memcmp(k + 16, reflect::field_names<T>[s.index].data() + 16, quoted_len - 24) != 0)
+                    if (pattern_len > 24 &&
+                        std::memcmp(k + 16, reflect::field_names<T>[s.index].data() + 16, pattern_len - 24) != 0)
                         return n;
                 }
             }

@@ -3,14 +3,12 @@
 // 6) and its conversion to integers (fast path, range-checked) and to
 // floating point (exact fast path, else std::from_chars: correctly rounded).
 //
-// Includes: <bit> for countr_zero and endian; <cfloat> for FLT_EVAL_METHOD;
-// <charconv> for from_chars; <cstdint>; <cstring> for memcpy; <limits>;
-// <system_error> for std::errc; <type_traits>; error.hpp for errc.
-#include <bit>
+// Includes: <cfloat> for FLT_EVAL_METHOD; <charconv> for from_chars;
+// <cstdint>; <limits>; <system_error> for std::errc; <type_traits>; error.hpp
+// for errc.
 #include <cfloat>
 #include <charconv>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <system_error>
 #include <type_traits>
@@ -89,73 +87,67 @@ errc scan_number(const char*& p, const char* end, number_parts& n) noexcept {
     return errc{};
 }
 
-/// The count (0..8) of leading decimal digits in the 8 bytes of `word` (a
-/// little-endian load) and their value. No branches: bytes become digit
-/// values, a carry-free add flags the non-digits, and three multiplications
-/// join 2, 4, then 8 digits.
-inline unsigned leading_digits(std::uint64_t word, std::uint64_t& value) noexcept {
-    const std::uint64_t y = word ^ 0x3030303030303030ull; // '0'..'9' -> 0..9, every other byte >= 10
-    const std::uint64_t not_digit = (((y & 0x7F7F7F7F7F7F7F7Full) + 0x7676767676767676ull) | y) & 0x8080808080808080ull;
-    const unsigned n = not_digit ? static_cast<unsigned>(std::countr_zero(not_digit)) / 8 : 8;
-    if (n == 0) {
-        value = 0;
-        return 0;
-    }
-    std::uint64_t v = y << (64 - 8 * n);                   // the digits last, zeros (leading) before them
-    v = ((v * 10) + (v >> 8)) & 0x00FF00FF00FF00FFull;     // pairs
-    v = ((v * 100) + (v >> 16)) & 0x0000FFFF0000FFFFull;   // fours
-    value = ((v * 10000) + (v >> 32)) & 0xFFFFFFFFull;     // eight
-    return n;
-}
-
-/// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
-/// number_out_of_range, type_mismatch (a fraction or exponent: "1.0", "1e2"),
-/// invalid_number, unexpected_end; errc::syntax when p holds no number at all
-/// (the caller tells a type mismatch from a syntax error).
+/// Stores the magnitude v (negated when `negative`) in out when it fits.
 template <class Int>
-errc read_integer(const char*& p, const char* end, Int& out) noexcept {
-    static_assert(std::is_integral_v<Int> && sizeof(Int) <= 8);
-    const char* q = p;
-    const bool negative = *q == '-';
-    if (negative && ++q == end) return errc::unexpected_end;
-    if (!is_digit(*q)) return negative ? errc::invalid_number : errc::syntax;
-    const char* const first = q;
-    std::uint64_t v = 0;
-    if constexpr (std::endian::native == std::endian::little) {
-        // Up to 16 digits, 8 at a time: cannot overflow.
-        if (end - q >= 8) {
-            std::uint64_t word, part;
-            std::memcpy(&word, q, 8);
-            unsigned n = leading_digits(word, v);
-            q += n;
-            if (n == 8 && end - q >= 8) {
-                constexpr std::uint64_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-                std::memcpy(&word, q, 8);
-                n = leading_digits(word, part);
-                v = v * pow10[n] + part;
-                q += n;
-            }
-        }
-    }
-    for (; q != end && is_digit(*q); ++q) { // the rest, checked
-        const auto d = static_cast<unsigned>(*q - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return errc::number_out_of_range;
-        v = v * 10 + d;
-    }
-    if (*first == '0' && q - first > 1) return errc::invalid_number;
-    if (q != end && (*q == '.' || *q == 'e' || *q == 'E')) return errc::type_mismatch;
+constexpr errc store_integer(std::uint64_t v, bool negative, Int& out) noexcept {
     if constexpr (std::is_signed_v<Int>) {
         using U = std::make_unsigned_t<Int>;
-        const auto max = static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
-        if (v > max + negative) return errc::number_out_of_range;
+        if (v > static_cast<std::uint64_t>(std::numeric_limits<Int>::max()) + negative) return errc::number_out_of_range;
         out = negative ? static_cast<Int>(static_cast<U>(0u - v)) : static_cast<Int>(v);
     } else {
         if (v > static_cast<std::uint64_t>(std::numeric_limits<Int>::max()) || (negative && v != 0))
             return errc::number_out_of_range;
         out = static_cast<Int>(v);
     }
+    return errc{};
+}
+
+// What may not follow an integer's digits: a fraction or an exponent.
+constexpr bool starts_fraction(char c) noexcept { return c == '.' || (c | 0x20) == 'e'; }
+
+/// read_integer for what its fast path leaves: a leading zero, a number
+/// near the end of the text, errors. Each digit checked for overflow.
+template <class Int>
+[[gnu::noinline]] errc read_integer_slow(const char*& p, const char* end, Int& out) noexcept {
+    const char* q = p;
+    const bool negative = *q == '-';
+    if (negative && ++q == end) return errc::unexpected_end;
+    if (!is_digit(*q)) return negative ? errc::invalid_number : errc::syntax;
+    const char* const first = q;
+    std::uint64_t v = 0;
+    for (; q != end && is_digit(*q); ++q) {
+        const auto d = static_cast<unsigned>(*q - '0');
+        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return errc::number_out_of_range;
+        v = v * 10 + d;
+    }
+    if (*first == '0' && q - first > 1) return errc::invalid_number;
+    if (q != end && starts_fraction(*q)) return errc::type_mismatch;
+    if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
     p = q;
     return errc{};
+}
+
+/// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
+/// number_out_of_range, type_mismatch (a fraction or exponent: "1.0", "1e2"),
+/// invalid_number, unexpected_end; errc::syntax when p holds no number at all
+/// (the caller tells a type mismatch from a syntax error). The fast path
+/// takes up to 19 digits without overflow checks; the loop's exit is a
+/// predicted branch, so the next position does not wait on arithmetic.
+template <class Int>
+errc read_integer(const char*& p, const char* end, Int& out) noexcept {
+    static_assert(std::is_integral_v<Int> && sizeof(Int) <= 8);
+    const bool negative = *p == '-';
+    const char* q = p + negative;
+    if (end - q >= 20 && is_digit(*q) && *q != '0') { // up to 19 digits cannot overflow
+        std::uint64_t v = static_cast<unsigned>(*q++ - '0');
+        for (const char* limit = q + 18; q != limit && is_digit(*q); ++q) v = v * 10 + static_cast<unsigned>(*q - '0');
+        if (!is_digit(*q) && !starts_fraction(*q)) {
+            if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
+            p = q;
+            return errc{};
+        }
+    }
+    return read_integer_slow(p, end, out);
 }
 
 // The exact fast path needs IEEE arithmetic without excess precision.
