@@ -540,3 +540,22 @@ TEST_CASE("navigator client: a refused event stream closes for good and fails un
     CHECK(c.events().engine().current_state() == sluice::engineio::state::closed);
     CHECK(c.next_deadline() == at_ms(5'001)); // only the submit's HTTP deadline is left
 }
+
+TEST_CASE("navigator client: a job saved by an earlier run is tracked again") {
+    fixture f;
+    std::uint64_t job = 0, again = 0;
+    CHECK(f.c.track("", at_ms(1), job) == nav::errc::invalid_request);
+    REQUIRE_FALSE(f.c.track("59feab77", at_ms(1), job));
+    REQUIRE_FALSE(f.c.track("59feab77", at_ms(1), again));
+    CHECK(again == job);
+    CHECK(f.c.job(job)->state == nav::job_state::queued);
+    CHECK(drain(f.c).empty()); // nothing goes out
+    auto a = f.event("task-progress", progress_json("59feab77", 0.5));
+    REQUIRE(a.size() == 1);
+    CHECK(a[0].job == job);
+    CHECK(a[0].status == nav::job_status::progress);
+    a = f.event("task-finished", task_json("59feab77"));
+    REQUIRE(a.size() == 2);
+    CHECK(a[0].status == nav::job_status::finished);
+    CHECK(a[1].target == "/api/images/59feab77");
+}

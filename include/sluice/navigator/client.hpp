@@ -247,6 +247,26 @@ public:
         return {};
     }
 
+    /// Tracks a job queued earlier, e.g. by a previous run of the process
+    /// that saved its job_id: from now on its events and images are handled
+    /// as a submitted job's (it starts as queued, with a fresh job deadline).
+    /// `job` receives its handle (the existing one when it is already tracked).
+    /// Errors: errc::invalid_request (empty job_id), errc::too_many_jobs.
+    std::error_code track(std::string_view job_id, instant now, std::uint64_t& job) {
+        now = clamp_(now);
+        if (job_id.empty()) return errc::invalid_request;
+        if (const std::uint64_t h = jobs_.find(job_id)) {
+            job = h;
+            return {};
+        }
+        const instant deadline = cfg_.job_timeout.count() > 0 ? now + cfg_.job_timeout : instant::never();
+        std::uint64_t handle = 0;
+        if (const auto ec = jobs_.add(job_id, deadline, handle)) return ec;
+        (void)jobs_.queued(handle, job_id);
+        job = handle;
+        return {};
+    }
+
     /// Queues GET /api/images/:job_id; the answer comes as an `image` action
     /// (ready = false on 404: not finished yet). Errors: errc::unknown_job,
     /// errc::job_not_ready (no job_id yet), errc::too_many_requests.
