@@ -196,6 +196,13 @@ TEST_CASE("backoff: configuration is validated and normalized") {
     CHECK(b.config().factor == 1.0);
     CHECK(b.config().jitter == jitter_mode::full);
     CHECK(draw(b, 5) == std::vector<duration>(2, 0s));
+    CHECK(backoff_config{.factor = std::numeric_limits<double>::infinity()}.validate() == core_errc::invalid_config);
+    CHECK(!backoff_config{.factor = backoff_config::max_factor}.validate());
+    backoff inf({.base = 0s, .cap = 1s, .factor = std::numeric_limits<double>::infinity(), .jitter = jitter_mode::none}, rng);
+    CHECK(inf.config().factor == backoff_config::max_factor);
+    CHECK(draw(inf, 3) == std::vector<duration>(3, 0s)); // a zero base stays zero, no NaN
+    backoff inf2({.base = 1ns, .cap = 1s, .factor = std::numeric_limits<double>::infinity(), .jitter = jitter_mode::none}, rng);
+    CHECK(draw(inf2, 3) == std::vector<duration>{1ns, 1s, 1s});
     backoff c({.base = 10s, .cap = 5s, .factor = 0.1, .jitter = jitter_mode::none}, rng);
     CHECK(c.config().cap == 10s);
     CHECK(draw(c, 3) == std::vector<duration>(3, 10s));

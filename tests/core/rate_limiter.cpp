@@ -252,6 +252,7 @@ TEST_CASE("rate_limiter: extreme instants do not overflow") {
     rate_limiter wide({.limit = 1, .window = duration::max()});
     CHECK(!wide.try_acquire(at(0s)));
     CHECK(wide.next_available(at(0s)).is_never());
+    CHECK(wide.memory() == duration::max());
 }
 
 TEST_CASE("rate_limiter: conservative and tight against an exact reference (randomized)") {

@@ -38,15 +38,19 @@ enum class jitter_mode : std::uint8_t {
 struct backoff_config {
     duration base = std::chrono::seconds(1); ///< ceiling of the first attempt; >= 0
     duration cap = std::chrono::seconds(60); ///< the ceiling never exceeds this; >= base
-    double factor = 2.0;                     ///< ceiling growth per attempt; >= 1 (1 = constant)
+    double factor = 2.0;                     ///< ceiling growth per attempt; 1 (constant) to max_factor
     jitter_mode jitter = jitter_mode::full;
     std::uint32_t max_attempts = 0;          ///< delays handed out before giving up; 0 = never give up
 
-    /// core_errc::invalid_config when base < 0, cap < base, factor < 1 or
-    /// NaN, or jitter is not one of the enumerators; else empty. The
-    /// backoff constructor accepts any config and normalizes it (see there).
+    /// Largest factor (a larger one reaches the cap after one attempt anyway).
+    static constexpr double max_factor = 4294967296.0;
+
+    /// core_errc::invalid_config when base < 0, cap < base, factor is not in
+    /// [1, max_factor] (or NaN), or jitter is not one of the enumerators; else
+    /// empty. The backoff constructor accepts any config and normalizes it
+    /// (see there).
     std::error_code validate() const noexcept {
-        const bool ok = base.count() >= 0 && cap >= base && factor >= 1.0 && // NaN fails >=
+        const bool ok = base.count() >= 0 && cap >= base && factor >= 1.0 && factor <= max_factor && // NaN fails
                         (jitter == jitter_mode::full || jitter == jitter_mode::equal || jitter == jitter_mode::none);
         return ok ? std::error_code() : make_error_code(core_errc::invalid_config);
     }
@@ -59,7 +63,8 @@ class backoff {
 public:
     /// `rng` must outlive the backoff. The config is normalized rather than
     /// refused: a negative base becomes 0, a cap below base becomes base, a
-    /// factor below 1 (or NaN) becomes 1, an unknown jitter mode becomes full.
+    /// factor below 1 (or NaN) becomes 1 and one above max_factor (or
+    /// infinite) max_factor, an unknown jitter mode becomes full.
     /// Call config.validate() first to report bad user input instead.
     backoff(backoff_config config, entropy rng) noexcept
         : cfg_(normalize(config)), rng_(rng), ceiling_ns_(static_cast<double>(cfg_.base.count())) {}
@@ -113,6 +118,7 @@ private:
         if (c.base.count() < 0) c.base = duration(0);
         if (c.cap < c.base) c.cap = c.base;
         if (!(c.factor >= 1.0)) c.factor = 1.0; // also NaN
+        if (c.factor > backoff_config::max_factor) c.factor = backoff_config::max_factor; // keeps 0 * factor finite
         if (c.jitter != jitter_mode::equal && c.jitter != jitter_mode::none) c.jitter = jitter_mode::full;
         return c;
     }

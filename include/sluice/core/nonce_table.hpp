@@ -250,8 +250,9 @@ public:
     std::size_t capacity() const noexcept { return capacity_; }
 
     /// Heap memory a table of `capacity` allocates at construction, beyond
-    /// sizeof(nonce_table): per entry sizeof(Value) rounded up plus 24 bytes,
-    /// 4 bytes of heap and 8 to 16 bytes of hash index.
+    /// sizeof(nonce_table). Per entry: a slot of 20 bytes plus sizeof(Value),
+    /// rounded up to 8 (or Value's alignment); 4 bytes of deadline heap; 8 to
+    /// 16 bytes of hash index (a power of two >= 2 * capacity cells of 4 bytes).
     static constexpr std::size_t storage_bytes(std::size_t capacity) noexcept {
         if (capacity > max_capacity) capacity = max_capacity;
         if (capacity == 0) return 0;

@@ -130,8 +130,11 @@ public:
     constexpr std::uint32_t reserved() const noexcept { return reserved_; }
     /// Width of one bucket: ceil(window / (Buckets - 1)).
     constexpr duration bucket_width() const noexcept { return duration(width_); }
-    /// Longest time a send keeps counting: Buckets * bucket_width().
-    constexpr duration memory() const noexcept { return duration(width_ * static_cast<std::int64_t>(Buckets)); }
+    /// Longest time a send keeps counting: Buckets * bucket_width() (saturated).
+    constexpr duration memory() const noexcept {
+        constexpr auto n = static_cast<std::int64_t>(Buckets);
+        return width_ > std::numeric_limits<std::int64_t>::max() / n ? duration::max() : duration(width_ * n);
+    }
 
 private:
     static constexpr std::int64_t bucket_width(duration window) noexcept {
