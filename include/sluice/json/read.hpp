@@ -468,6 +468,7 @@ template <class T>
 const char* read_object(T& out, const char* p, context& c) {
     constexpr std::size_t n = reflect::field_count<T>;
     static_assert(n < no_field, "sluice::json: at most 254 fields");
+    static_assert(plain_names<T>(), "sluice::json: a field name needs escaping; rename it in meta<T>::renames");
     const char* const end = c.end;
     if (*p != '{') return mismatch(c, p);
     if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);

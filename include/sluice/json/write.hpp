@@ -18,7 +18,7 @@
 // Includes: <array>, <charconv> for to_chars, <cmath> for isfinite,
 // <cstddef>, <optional>, <string>, <string_view>, <system_error>,
 // <type_traits>, <utility>, <vector>; reflect for fields and enum names;
-// json/ for errors, raw, the scans and the type traits.
+// json/ for errors, raw, the scans, the type traits and plain_name (keys.hpp).
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include <sluice/json/detail/keys.hpp>
 #include <sluice/json/detail/scan.hpp>
 #include <sluice/json/detail/traits.hpp>
 #include <sluice/json/error.hpp>
@@ -92,12 +93,7 @@ errc write_value(const T& v, std::string& out);
 template <class T, std::size_t I>
 struct quoted_key {
     static constexpr std::string_view name = reflect::field_name<T, I>;
-    static constexpr bool plain = [] {
-        for (char c : name)
-            if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
-        return true;
-    }();
-    static_assert(plain, "sluice::json::write: a field name needs escaping; rename it in meta<T>::renames");
+    static_assert(plain_name(name), "sluice::json: a field name needs escaping; rename it in meta<T>::renames");
     static constexpr auto chars = [] {
         std::array<char, name.size() + 4> a{};
         a[0] = ',';

@@ -19,6 +19,21 @@
 
 namespace sluice::json::detail {
 
+/// True when a name is written as is inside quotes: no '"', '\\' or control
+/// character (read() matches keys byte for byte; write() copies names).
+constexpr bool plain_name(std::string_view name) noexcept {
+    for (char c : name)
+        if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return false;
+    return true;
+}
+
+template <class T>
+consteval bool plain_names() {
+    for (std::string_view name : reflect::field_names<T>)
+        if (!plain_name(name)) return false;
+    return true;
+}
+
 // Bytes [0, n) of s (n <= 8) as a word, in the order memcpy loads them.
 constexpr std::uint64_t pack_word(const char* s, std::size_t n) noexcept {
     std::uint64_t w = 0;
