@@ -106,3 +106,16 @@ TEST_CASE("metadata: many replacements compact the store") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("unit") {
+
+TEST_CASE("metadata: text that is not UTF-8, list and map text that is not JSON") {
+    metadata_store store;
+    CHECK(store.set("k", metadata_value::string("\xff")) == errc::invalid_metadata);
+    CHECK(store.set("\xff", metadata_value::integer(1)) == errc::invalid_metadata);
+    CHECK(store.set("k", metadata_value::list("[1,")) == errc::invalid_metadata);
+    CHECK(store.set("k", metadata_value::map("{} {}")) == errc::invalid_metadata);
+    CHECK(store.empty());
+}
+
+} // TEST_SUITE

@@ -181,3 +181,21 @@ TEST_CASE("query: writing a built query allocates nothing once the buffer has ro
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("unit") {
+
+TEST_CASE("query: text that is not UTF-8 is refused") {
+    query app("\xff");
+    CHECK(app.error() == errc::invalid_name);
+    query p("app");
+    p.where(path::runtime("/\xc3"), op::eq, 1);
+    CHECK(p.error() == errc::invalid_path);
+    query v("app");
+    v.where("/k", op::eq, "\xe2\x82");
+    CHECK(v.error() == errc::invalid_metadata);
+    query s("app");
+    s.select(selector::min, "\x80");
+    CHECK(s.error() == errc::invalid_name);
+}
+
+} // TEST_SUITE

@@ -12,7 +12,8 @@
 // therefore only sets and replaces.
 //
 // Includes: <cstddef>, <cstdint>, <optional>, <string>, <string_view>,
-// <system_error>, <vector>; singyeong/errc.hpp; singyeong/detail/write.hpp.
+// <system_error>, <vector>; json/validate.hpp, json/write.hpp;
+// singyeong/errc.hpp; singyeong/detail/write.hpp (floats).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,8 @@
 #include <system_error>
 #include <vector>
 
+#include <sluice/json/validate.hpp>
+#include <sluice/json/write.hpp>
 #include <sluice/singyeong/detail/write.hpp>
 #include <sluice/singyeong/errc.hpp>
 
@@ -105,23 +108,24 @@ public:
     constexpr metadata_type type() const noexcept { return type_; }
 
     /// Appends the JSON of the value alone. Errors (nothing useful appended):
-    /// invalid_metadata for a non-finite float, a malformed version, or list
-    /// or map text that does not start with '[' or '{' (the text is
-    /// otherwise trusted; the client checks it fully before storing).
+    /// invalid_metadata for a string that is not UTF-8, a non-finite float,
+    /// a malformed version, or list or map text that is not one JSON array
+    /// or object.
     std::error_code write_value(std::string& out) const {
         switch (type_) {
-        case metadata_type::string: detail::write_string(out, text_); return {};
-        case metadata_type::integer: detail::write_int(out, i_); return {};
-        case metadata_type::float_: return detail::write_double(out, d_) ? std::error_code{} : errc::invalid_metadata;
+        case metadata_type::string: return json::write(text_, out) ? errc::invalid_metadata : std::error_code{};
+        case metadata_type::integer: (void)json::write(i_, out); return {};
+        case metadata_type::float_: return detail::write_float(out, d_) ? std::error_code{} : errc::invalid_metadata;
         case metadata_type::boolean: out.append(b_ ? "true" : "false"); return {};
         case metadata_type::version:
             if (!is_semantic_version(text_)) return errc::invalid_metadata;
-            detail::write_string(out, text_);
+            (void)json::write(text_, out); // ASCII by the check above
             return {};
         case metadata_type::list:
         case metadata_type::map: {
             const std::string_view t = trim(text_);
-            if (t.empty() || t.front() != (type_ == metadata_type::list ? '[' : '{')) return errc::invalid_metadata;
+            if (t.empty() || t.front() != (type_ == metadata_type::list ? '[' : '{') || json::validate(t))
+                return errc::invalid_metadata;
             out.append(t);
             return {};
         }
@@ -160,10 +164,10 @@ public:
 
     /// Sets or replaces `key`. Errors (the store is unchanged):
     /// invalid_metadata (an empty key, a key with '/' which no query path
-    /// could reach, or an invalid value), reserved_metadata_key,
-    /// metadata_full (a new key beyond max_keys).
+    /// could reach, a key that is not UTF-8, or an invalid value),
+    /// reserved_metadata_key, metadata_full (a new key beyond max_keys).
     std::error_code set(std::string_view key, const metadata_value& v) {
-        if (key.empty() || key.find('/') != std::string_view::npos) return errc::invalid_metadata;
+        if (!valid_key(key)) return errc::invalid_metadata;
         if (is_reserved_metadata_key(key)) return errc::reserved_metadata_key;
         entry* existing = lookup(key);
         if (!existing && entries_.size() >= max_keys_) return errc::metadata_full;
@@ -235,8 +239,13 @@ private:
             if (text(e.key) == key) return &e;
         return nullptr;
     }
+    static bool valid_key(std::string_view key) {
+        if (key.empty() || key.find('/') != std::string_view::npos) return false;
+        std::string scratch; // a key is written often: check once that it can be
+        return !json::write(key, scratch);
+    }
     void write_entry(std::string& out, const entry& e) const {
-        detail::write_string(out, text(e.key));
+        (void)json::write(text(e.key), out); // checked by set()
         out.append(":{\"type\":\"");
         out.append(to_string(e.type));
         out.append("\",\"value\":");

@@ -29,8 +29,9 @@
 // buffer with capacity does not, so a query built once can be sent forever.
 //
 // Includes: <cstddef>, <cstdint>, <concepts>, <initializer_list>, <string>,
-// <string_view>, <system_error>, <vector>; singyeong/errc.hpp;
-// singyeong/detail/write.hpp (JSON strings and numbers).
+// <string_view>, <system_error>, <vector>; json/write.hpp (strings and
+// numbers, escaped once, when the query is built); singyeong/errc.hpp;
+// singyeong/detail/write.hpp (floats).
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,7 @@
 #include <system_error>
 #include <vector>
 
+#include <sluice/json/write.hpp>
 #include <sluice/singyeong/detail/write.hpp>
 #include <sluice/singyeong/errc.hpp>
 
@@ -151,15 +153,15 @@ public:
     }
 
     /// Appends the JSON form. Returns false (appending nothing useful) for a
-    /// NaN or infinite number.
+    /// NaN or infinite number, or a string that is not UTF-8.
     bool write(std::string& out) const {
         switch (kind_) {
         case kind::null: out.append("null"); return true;
         case kind::boolean: out.append(u_.b ? "true" : "false"); return true;
-        case kind::integer: detail::write_int(out, u_.i); return true;
-        case kind::unsigned_integer: detail::write_uint(out, u_.u); return true;
-        case kind::number: return detail::write_double(out, u_.d);
-        case kind::string: detail::write_string(out, text_); return true;
+        case kind::integer: (void)json::write(u_.i, out); return true;
+        case kind::unsigned_integer: (void)json::write(u_.u, out); return true;
+        case kind::number: return detail::write_float(out, u_.d);
+        case kind::string: return !json::write(text_, out);
         case kind::raw: out.append(text_); return true;
         case kind::list: {
             out.push_back('[');
@@ -209,8 +211,8 @@ public:
         n.kind = node_kind::compare_path;
         n.code = static_cast<std::uint8_t>(o);
         n.size = 1;
-        put(n.a, p.str());
-        put(n.b, other.str());
+        put_string(n.a, p.str(), errc::invalid_path);
+        put_string(n.b, other.str(), errc::invalid_path);
         const std::size_t at = pool_.size();
         if (!fallback.write(pool_)) fail(errc::invalid_metadata);
         n.c = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(pool_.size() - at)};
@@ -251,9 +253,20 @@ private:
     void fail(errc e) {
         if (!error_) error_ = e;
     }
-    void put(span& s, std::string_view text) {
-        s = {static_cast<std::uint32_t>(pool_.size()), static_cast<std::uint32_t>(text.size())};
-        pool_.append(text);
+    // Stores `text` as a JSON string (quotes and escapes): written once, copied on every write().
+    void put_string(span& s, std::string_view text, errc if_not_utf8) {
+        const std::size_t at = pool_.size();
+        if (json::write(text, pool_)) {
+            pool_.resize(at);
+            pool_.append("\"\"");
+            fail(if_not_utf8);
+        }
+        s = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(pool_.size() - at)};
+    }
+    static void quoted(std::string& out, std::string_view ascii) {
+        out.push_back('"');
+        out.append(ascii);
+        out.push_back('"');
     }
     std::string_view text(span s) const noexcept { return std::string_view(pool_).substr(s.offset, s.size); }
     void add_compare(path p, op o, const value& v) {
@@ -262,7 +275,7 @@ private:
         n.kind = node_kind::compare;
         n.code = static_cast<std::uint8_t>(o);
         n.size = 1;
-        put(n.a, p.str());
+        put_string(n.a, p.str(), errc::invalid_path);
         const std::size_t at = pool_.size();
         if (!v.write(pool_)) fail(errc::invalid_metadata);
         n.b = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(pool_.size() - at)};
@@ -285,7 +298,7 @@ private:
         const node& n = nodes_[i];
         if (n.kind == node_kind::logical) {
             out.append("{\"op\":");
-            detail::write_string(out, to_string(static_cast<logic>(n.code)));
+            quoted(out, to_string(static_cast<logic>(n.code)));
             out.append(",\"with\":[");
             bool first = true;
             for (std::size_t c = i + 1; c < i + n.size; c += nodes_[c].size) {
@@ -297,28 +310,29 @@ private:
             return;
         }
         out.append("{\"path\":");
-        detail::write_string(out, text(n.a));
+        out.append(text(n.a));
         out.append(",\"op\":");
-        detail::write_string(out, to_string(static_cast<op>(n.code)));
+        quoted(out, to_string(static_cast<op>(n.code)));
         if (n.kind == node_kind::compare) {
             out.append(",\"to\":{\"value\":");
             out.append(text(n.b));
         } else {
             out.append(",\"to\":{\"path\":");
-            detail::write_string(out, text(n.b));
+            out.append(text(n.b));
             out.append(",\"default\":");
             out.append(text(n.c));
         }
         out.append("}}");
     }
 
-    // v1: the single top-level key every comparison under node `i` names,
-    // or an error when there is none.
+    // v1: the single top-level key every comparison under node `i` names
+    // (escaped, without quotes), or an error when there is none.
     std::error_code v1_key(std::size_t i, std::string_view& key) const {
         const node& n = nodes_[i];
         if (n.kind == node_kind::compare_path) return errc::not_expressible_in_v1;
         if (n.kind == node_kind::compare) {
-            const std::string_view p = text(n.a).substr(1);
+            const std::string_view path_json = text(n.a); // "/key"
+            const std::string_view p = path_json.substr(2, path_json.size() - 3);
             if (p.find('/') != std::string_view::npos) return errc::not_expressible_in_v1;
             if (!key.empty() && key != p) return errc::not_expressible_in_v1;
             key = p;
@@ -333,7 +347,7 @@ private:
         const node& n = nodes_[i];
         out.push_back('{');
         if (n.kind == node_kind::logical) {
-            detail::write_string(out, to_string(static_cast<logic>(n.code)));
+            quoted(out, to_string(static_cast<logic>(n.code)));
             out.append(":[");
             bool first = true;
             for (std::size_t c = i + 1; c < i + n.size; c += nodes_[c].size) {
@@ -343,7 +357,7 @@ private:
             }
             out.push_back(']');
         } else {
-            detail::write_string(out, to_string(static_cast<op>(n.code)));
+            quoted(out, to_string(static_cast<op>(n.code)));
             out.push_back(':');
             out.append(text(n.b));
         }
@@ -447,7 +461,7 @@ public:
         };
         if (has_app_) {
             field("application");
-            detail::write_string(out, ops_.text(app_));
+            out.append(ops_.text(app_));
         }
         auto boolean = [&](std::string_view name, std::uint8_t f) {
             if (f == 0) return;
@@ -457,7 +471,7 @@ public:
         boolean("restricted", restricted_);
         if (has_key_) {
             field("key");
-            detail::write_string(out, ops_.text(key_));
+            out.append(ops_.text(key_));
         }
         boolean("droppable", droppable_);
         boolean("optional", optional_);
@@ -471,7 +485,7 @@ public:
                 std::string_view k;
                 (void)ops_.v1_key(i, k);
                 out.push_back('{');
-                detail::write_string(out, k);
+                condition::quoted(out, k);
                 out.push_back(':');
                 ops_.write_v1(out, i);
                 out.push_back('}');
@@ -481,9 +495,9 @@ public:
         if (has_selector_) {
             field("selector");
             out.push_back('{');
-            detail::write_string(out, to_string(selector_));
+            condition::quoted(out, to_string(selector_));
             out.push_back(':');
-            detail::write_string(out, ops_.text(selector_key_));
+            out.append(ops_.text(selector_key_));
             out.push_back('}');
         }
         out.push_back('}');
@@ -505,7 +519,7 @@ private:
         f = yes ? 2 : 1;
         return *this;
     }
-    void put(condition::span& s, std::string_view text) { ops_.put(s, text); }
+    void put(condition::span& s, std::string_view text) { ops_.put_string(s, text, errc::invalid_name); }
 
     condition ops_; // the top-level conditions, in order, and every string of the query
     condition::span app_, key_, selector_key_;
