@@ -502,10 +502,13 @@ TEST_CASE("discord: malformed or oversized frames from the server become notices
         "{\"op\":10,\"d\":{\"heartbeat_interval\":-5}}",
         "{\"op\":10,\"d\":{}}",
         "{\"op\":10}",
-        "{\"op\":0,\"s\":2,\"t\":\"X\",\"d\":{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}}",
+        "{\"d\":{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},\"op\":0,\"s\":2,\"t\":\"X\"}",
+        "{\"op\":0,\"s\":2,\"t\":\"X\",\"d\":{}",           // d last, frame not closed
+        "{\"t\":\"X\",\"s\":02,\"op\":0,\"d\":{}}",         // leading zero
+        "{\"t\":\"X\",\"s\":99999999999999999999,\"op\":0,\"d\":{}}", // over 64 bits
     };
     for (const char* text : bad) {
-        CAPTURE(text);
+        CAPTURE(std::string(text));
         harness h;
         h.connect();
         auto a = h.feed(text);
@@ -534,6 +537,32 @@ TEST_CASE("discord: malformed or oversized frames from the server become notices
         CHECK(a[0].a.error == gw::errc::frame_too_large);
         CHECK(a[1].a.close_code == 1009);
         CHECK(h.c.last_sequence() == 1u);
+    }
+    {
+        // In Discord's order (d last), d is read when decoded: a bad d is a
+        // decode error, the session goes on. strict_json catches it on arrival.
+        const std::string deep = "{\"t\":\"X\",\"s\":2,\"op\":0,\"d\":{\"deep\":" + std::string(100, '[') + std::string(100, ']') + "}}";
+        harness h;
+        h.connect();
+        auto a = h.feed(deep);
+        REQUIRE(a.size() == 1);
+        CHECK(a[0].a.kind == gw::action_kind::dispatch);
+        struct any {
+            json::raw deep;
+        } v;
+        CHECK(json::read(v, a[0].data) == json::errc::depth_exceeded);
+        dc::config c = base_config();
+        c.strict_json = true;
+        harness s(c);
+        s.connect();
+        auto b = s.feed(deep);
+        REQUIRE(b.size() == 2);
+        CHECK(b[0].a.error == gw::errc::malformed_frame);
+        // Extra keys after d (not Discord's order): decoding d reports it, never wrong values.
+        auto x = h.feed(R"({"t":"MESSAGE_DELETE","s":3,"op":0,"d":{"id":"5","channel_id":"6"},"extra":{}})");
+        REQUIRE(x.size() == 1);
+        dc::message_delete md;
+        CHECK(dc::decode(gw::entry{x[0].a, x[0].bytes}, md) == json::errc::trailing_content);
     }
     {
         // strict_json: invalid UTF-8 inside a skipped part of d is caught at arrival.

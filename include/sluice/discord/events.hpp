@@ -63,13 +63,20 @@ constexpr std::string_view to_string(event e) noexcept {
 
 /// The event a dispatch name denotes.
 constexpr event event_named(std::string_view t) noexcept {
-    if (t.size() == 14 && t[8] == 'C' && t == "MESSAGE_CREATE") return event::message_create;
-    if (t.size() == 14 && t[8] == 'U' && t == "MESSAGE_UPDATE") return event::message_update;
-    if (t == "MESSAGE_DELETE") return event::message_delete;
-    if (t == "INTERACTION_CREATE") return event::interaction_create;
-    if (t == "READY") return event::ready;
-    if (t == "RESUMED") return event::resumed;
-    return event::other;
+    // By length first: this runs for every dispatch.
+    const auto is = [t](std::string_view name) { return t.size() == name.size() && t == name; };
+    switch (t.size()) {
+    case 5: return is("READY") ? event::ready : event::other;
+    case 7: return is("RESUMED") ? event::resumed : event::other;
+    case 14:
+        if (t.substr(0, 8) != "MESSAGE_") return event::other;
+        if (t[8] == 'C') return is("MESSAGE_CREATE") ? event::message_create : event::other;
+        if (t[8] == 'U') return is("MESSAGE_UPDATE") ? event::message_update : event::other;
+        if (t[8] == 'D') return is("MESSAGE_DELETE") ? event::message_delete : event::other;
+        return event::other;
+    case 18: return is("INTERACTION_CREATE") ? event::interaction_create : event::other;
+    default: return event::other;
+    }
 }
 
 /// The event of an action (other for anything but ready/resumed/dispatch).

@@ -21,9 +21,16 @@
 //
 // Leniency (PROTOCOLS.md: decode leniently): unknown keys are skipped; `s` and
 // `t` may be missing or null on any op; `d` may be missing; an unknown op is
-// delivered as a notice. Only the envelope is checked when a message arrives
-// (read_options::strict in the config checks all of it); `d` is checked when
-// you decode it.
+// delivered as a notice.
+//
+// What is checked on arrival: the envelope (op, s, t). `d` is checked when it
+// is decoded (discord::decode, json::read of gateway::data()), so the hot
+// path walks it once. Frames in Discord's own order (t, s, op, then d last)
+// take a fast path that finds `d` without reading it; any other order is read
+// in full (and `d` is then known to be well-bracketed JSON). A frame in
+// Discord's order with extra keys after `d` makes decoding `d` fail with
+// json::errc::trailing_content rather than return wrong values.
+// config::strict_json checks every message fully on arrival instead.
 //
 // Includes: <array>, <cstdint>, <optional>, <string>, <string_view>,
 // <system_error>; core/transport.hpp (message_type); gateway/policy.hpp,
@@ -99,6 +106,102 @@ struct envelope {
     std::optional<std::string_view> t;
 };
 
+// The fast path for the order Discord sends: {"t":...,"s":...,"op":N,"d":<value>}
+// with d last. Reads t, s and op (in any order, before d) and takes d as
+// everything from its first byte to the frame's closing brace, without
+// reading it: decoding d reads (and checks) it once. Any other shape (a key
+// other than t/s/op before d, d before one of them, escapes in keys or t, a
+// frame not ending in '}', numbers out of range) returns false and the full
+// reader decides.
+constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
+    const char* p = text.data();
+    const char* end = p + text.size();
+    while (end != p && is_ws(end[-1])) --end;
+    if (end == p || end[-1] != '}') return false;
+    const char* const last = end - 1; // the closing brace of the frame
+    const auto ws = [&] {
+        while (p != last && is_ws(*p)) ++p;
+    };
+    ws();
+    if (p == last || *p != '{') return false;
+    ++p;
+    bool have_op = false, have_s = false, have_t = false;
+    for (;;) {
+        ws();
+        if (p == last || *p != '"') return false;
+        const char* key = ++p;
+        while (p != last && *p != '"' && *p != '\\') ++p;
+        if (p == last || *p != '"') return false;
+        const std::size_t klen = static_cast<std::size_t>(p - key);
+        // 'd', 't', 's' or "op" (compared by hand: this is the hot path)
+        const char k = klen == 1 ? key[0] : (klen == 2 && key[0] == 'o' && key[1] == 'p') ? 'o' : '?';
+        ++p;
+        ws();
+        if (p == last || *p != ':') return false;
+        ++p;
+        ws();
+        if (p == last) return false;
+        if (k == 'd') {
+            if (!have_op || !have_s || !have_t) return false;
+            const char* e = last;
+            while (e != p && is_ws(e[-1])) --e;
+            if (e == p) return false;
+            // A value that cannot end where the frame does (a truncated frame
+            // whose own last brace closed d) goes to the full reader.
+            const char first = *p, end_char = e[-1];
+            if ((first == '{' && (end_char != '}' || e - p < 2)) || (first == '[' && (end_char != ']' || e - p < 2)) ||
+                (first == '"' && (end_char != '"' || e - p < 2)))
+                return false;
+            env.d = json::raw{std::string_view(p, static_cast<std::size_t>(e - p))};
+            return true;
+        }
+        if (k == 't') {
+            if (have_t) return false;
+            have_t = true;
+            if (*p == 'n') {
+                if (last - p < 4 || std::string_view(p, 4) != "null") return false;
+                p += 4;
+                env.t.reset();
+            } else {
+                if (*p != '"') return false;
+                const char* v = ++p;
+                while (p != last && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
+                if (p == last || *p != '"') return false;
+                env.t = std::string_view(v, static_cast<std::size_t>(p - v));
+                ++p;
+            }
+        } else if (k == 's' || k == 'o') {
+            const bool is_s = k == 's';
+            if (is_s ? have_s : have_op) return false;
+            (is_s ? have_s : have_op) = true;
+            if (*p == 'n') {
+                if (!is_s || last - p < 4 || std::string_view(p, 4) != "null") return false;
+                p += 4;
+                env.s.reset();
+            } else {
+                std::uint64_t v = 0;
+                int digits = 0;
+                while (p != last && *p >= '0' && *p <= '9' && digits < 19) {
+                    v = v * 10 + static_cast<std::uint64_t>(*p - '0');
+                    ++p;
+                    ++digits;
+                }
+                if (digits == 0 || (digits > 1 && p[-digits] == '0') || (p != last && *p >= '0' && *p <= '9')) return false;
+                if (is_s) env.s = v;
+                else if (v > 0x7fffffff) return false;
+                else env.op = static_cast<int>(v);
+            }
+        } else {
+            return false;
+        }
+        ws();
+        if (p == last || *p != ',') return false;
+        ++p;
+    }
+}
+
 struct hello_data {
     std::int64_t heartbeat_interval = 0;
 };
@@ -146,9 +249,12 @@ public:
     std::error_code classify(std::string_view text, message_type type, gateway::frame& f) const {
         if (type != message_type::text) return gateway::errc::malformed_frame; // binary needs zlib_stream
         detail::envelope env;
-        json::read_options opts;
-        opts.strict = strict_;
-        if (json::read(env, text, opts)) return gateway::errc::malformed_frame;
+        if (strict_ || !detail::read_envelope_fast(text, env)) {
+            env = {};
+            json::read_options opts;
+            opts.strict = strict_;
+            if (json::read(env, text, opts)) return gateway::errc::malformed_frame;
+        }
         f.code = env.op;
         f.seq = env.s;
         if (env.d) f.data = env.d->text;
@@ -156,9 +262,9 @@ public:
         case opcode::dispatch: {
             if (!env.t || env.t->empty() || !env.d) return gateway::errc::malformed_frame;
             f.name = *env.t;
-            if (f.name == "READY") f.kind = gateway::frame_kind::ready;
-            else if (f.name == "RESUMED") f.kind = gateway::frame_kind::resumed;
-            else f.kind = gateway::frame_kind::dispatch;
+            f.kind = gateway::frame_kind::dispatch;
+            if (f.name.size() == 5 && f.name[0] == 'R' && f.name == "READY") f.kind = gateway::frame_kind::ready;
+            else if (f.name.size() == 7 && f.name[0] == 'R' && f.name == "RESUMED") f.kind = gateway::frame_kind::resumed;
             return {};
         }
         case opcode::heartbeat: f.kind = gateway::frame_kind::heartbeat_request; return {};
