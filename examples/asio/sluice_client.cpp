@@ -1,0 +1,122 @@
+// sluice-client: sluice's protocol machines on the command line, over the
+// Boost.Asio driver (driver.hpp). One JSON object a line out (events), one
+// JSON object a line in (commands). See help_text below, or --help.
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+#include "modes.hpp"
+#include "options.hpp"
+
+namespace {
+
+constexpr std::string_view help_text = R"(usage: sluice-client <mode> <url> [options]
+
+Runs one sluice protocol machine over TCP/TLS. Events are written to stdout,
+one JSON object a line, always with a string key "event"; diagnostics go to
+stderr. Commands are read from stdin, one JSON object a line; they wait until
+the session is ready. When stdin ends, the client closes the session cleanly
+once nothing a command started is pending (a job, a request, an ack).
+Exit status: 0 after a clean close, 1 after a fatal error (the reason on
+stderr), 2 for bad arguments. Errors in a command are reported as
+{"event":"error","message":...,"command":...} and the session carries on.
+
+common options
+  --ca-file PATH        trust the certificates in PATH (PEM) instead of the
+                        system's roots (wss://, https://). Certificates are
+                        always verified, with SNI and the host name checked.
+  --verbose             log what the client does on stderr
+  --help                this text
+
+modes
+  ws <ws[s]://host[:port]/path>
+      A WebSocket connection.
+      options   --header "Name: value"     an extra upgrade header (repeatable)
+      events    {"event":"open","url":...}
+                {"event":"message","text":"..."}   or {"event":"message","binary":SIZE}
+                {"event":"closed","code":N,"reason":"..."}
+      commands  {"send":"text"}  {"send_binary":"bytes"}  {"close":N[,"reason":"..."]}
+      exit 0 after a close with 1000/1001 or one we asked for.
+
+  socketio <ws[s]://host[:port]>
+      Socket.IO v5 over Engine.IO v4 (WebSocket transport, /socket.io/).
+      options   --namespace NSP            join NSP (repeatable; default "/")
+                --auth JSON                the CONNECT payload for every namespace
+                --header "Name: value"     an extra upgrade header (repeatable)
+      events    {"event":"connected","namespace":...,"sid":...}
+                {"event":"socketio","namespace":...,"name":...,"args":[...]}
+                {"event":"ack","id":N,"namespace":...,"args":[...]}  (or "error")
+                {"event":"refused","namespace":...,"data":...}
+                {"event":"disconnected","namespace":...,"reason":...}
+                {"event":"reconnecting","reason":...}
+      commands  {"emit":"name","args":[...]}  optional "namespace":"/x", "ack":true
+                (the answer comes as an "ack" event with the id given in
+                {"event":"emitted","id":N})
+                {"close":true}
+
+  discord <ws[s]://gateway>
+      The Discord gateway (v10, JSON): identify, heartbeats with zombie
+      detection, resume or re-identify as the protocol says.
+      options   --token TOKEN  --intents N  --shard ID/COUNT
+                --dispatches               midjourney: print every dispatch too
+      events    {"event":"ready","session_id":...,"user":...}
+                {"event":"dispatch","t":NAME,"s":SEQ,"d":{...}}
+                {"event":"resumed"}
+                {"event":"reconnecting","resume":true|false,"reason":...}
+                {"event":"closed","reason":...}
+      commands  {"send":{...}}   a raw gateway payload (e.g. op 3 presence)
+                {"close":1000}   end the session ({"close":4000}: keep it resumable)
+      exit 1 on a close code that forbids reconnecting (4004, 4010-4014).
+
+  midjourney <ws[s]://gateway>
+      Midjourney jobs over the Discord gateway and REST interactions.
+      Automating a user account is against Discord's terms of service.
+      options   the discord options, and
+                --rest ORIGIN              the REST API origin (default https://discord.com)
+                --channel ID --guild ID    where jobs run (required: --channel)
+                --application ID           the bot's application (default Midjourney's)
+      events    the discord ones (dispatches only with --dispatches), and
+                {"event":"mj_ready"}
+                {"event":"job","id":"...","kind":"imagine"|"upscale"|...,"state":"submitted"|
+                 "queued"|"started"|"progress"|"finished"|"failed"|"timed_out", ...}
+                  started: "prompt" (as Midjourney echoed it); progress: "percent";
+                  finished: "url", "hash", "buttons"; failed: "reason"
+      commands  {"imagine":"prompt"}  {"upscale":N,"job":"ID"}  {"variation":N,"job":"ID"}
+                {"reroll":true,"job":"ID"}  {"close":1000}
+
+  navigator <http://host:3333>
+      BitJourney Navigator: the HTTP API at the URL, its Socket.IO events.
+      options   --socket URL               the Socket.IO server (default: the same host, port 3334)
+                --authorization VALUE      the Authorization header
+                --owner NAME               owner_id of jobs (default "sluice")
+                --out DIR                  where images are written (default ".")
+      events    {"event":"connected","sid":...}
+                {"event":"models","models":[...]}
+                {"event":"job","id":N,"job_id":...,"state":"queued"|"model_changed"|"started"|
+                 "progress"|"finished"|"failed"|"interrupted"|"timed_out", ...}
+                {"event":"image","id":N,"job_id":...,"file":PATH,"bytes":N}
+      commands  {"models":true}
+                {"txt2img":{"model_name":...,"prompt":...[,"negative_prompt","width","height",
+                 "steps","seed","cfg_scale","sampler_name"]}}
+                {"close":true}
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    example::options o;
+    std::string error;
+    if (!example::parse_options(argc, argv, o, error)) {
+        std::fprintf(stderr, "sluice-client: %s\n", error.c_str());
+        return 2;
+    }
+    if (o.has("help")) {
+        std::fwrite(help_text.data(), 1, help_text.size(), stdout);
+        return 0;
+    }
+    // Each mode runs until its session ends and exits the process.
+    if (o.mode == "ws") example::run_ws(o);
+    if (o.mode == "discord" || o.mode == "midjourney") example::run_discord(o);
+    std::fprintf(stderr, "sluice-client: unknown mode '%s' (--help lists them)\n", o.mode.c_str());
+    return 2;
+}
