@@ -490,3 +490,16 @@ TEST_CASE("nightingale: byte mode over ws::session with random splitting") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("unit") {
+
+TEST_CASE("nightingale: a forward payload that is not JSON through and through is malformed") {
+    fixture f;
+    f.connect();
+    auto v = f.message("{\"op\":\"forward\",\"data\":{\"shard\":0,\"payload\":{\"op\":4,\"d\":{\"k\xff\":1}}}}", 10);
+    REQUIRE(find(v, action_kind::notice));
+    CHECK(find(v, action_kind::notice)->a.error == gateway::errc::malformed_frame);
+    CHECK_FALSE(find(v, action_kind::forward));
+}
+
+} // TEST_SUITE

@@ -555,3 +555,24 @@ TEST_CASE("singyeong: byte mode over ws::session with random splitting") {
 }
 
 } // TEST_SUITE
+
+TEST_SUITE("unit") {
+
+TEST_CASE("singyeong: close() fails pending requests at once, each once") {
+    fixture f;
+    f.connect();
+    std::uint64_t a = 0, b = 0;
+    CHECK_FALSE(f.c.request(singyeong::query("app"), "1", at_ms(10), duration::zero(), a));
+    CHECK_FALSE(f.c.queue("q", singyeong::query("app"), "2", at_ms(10), duration::zero(), b));
+    drain(f.c);
+    REQUIRE_FALSE(f.c.close(at_ms(11)));
+    auto v = drain(f.c);
+    std::set<std::uint64_t> lost;
+    for (const rec& r : v)
+        if (r.a.kind == action_kind::request_failed) lost.insert(r.a.nonce);
+    CHECK(lost == std::set<std::uint64_t>{a, b});
+    REQUIRE_FALSE(f.c.on_close(close_info{1000, {}}, at_ms(12)));
+    for (const rec& r : drain(f.c)) CHECK(r.a.kind != action_kind::request_failed);
+}
+
+} // TEST_SUITE

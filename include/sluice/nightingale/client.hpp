@@ -119,7 +119,8 @@ struct policy {
         }
         if (op == "forward") {
             forward_message m;
-            if (read_forward(data, m)) return gateway::errc::malformed_frame;
+            // The payload goes to Discord verbatim: it must be JSON through and through.
+            if (read_forward(data, m) || json::validate(m.payload)) return gateway::errc::malformed_frame;
             f.kind = gateway::frame_kind::dispatch;
             return {};
         }

@@ -336,9 +336,13 @@ public:
         if (config_error_) return config_error_;
         return run(now, [&] { return engine_.start(now); });
     }
-    /// Closes with 1000. Pending requests fail with request_lost.
-    /// Errors: gateway::errc::not_running.
-    std::error_code close(instant now) { return run(now, [&] { return engine_.close(now); }); }
+    /// Closes with 1000. Pending requests fail at once with request_lost
+    /// (no reply is read after close()). Errors: gateway::errc::not_running.
+    std::error_code close(instant now) {
+        const std::error_code ec = run(now, [&] { return engine_.close(now); });
+        if (!ec) lose_pending();
+        return ec;
+    }
 
     // ---- metadata -------------------------------------------------------------
 
@@ -710,8 +714,7 @@ private:
             a.kind = action_kind::notice;
             if (g.next != gateway::next_step::none) { // this connection is over: its requests are lost
                 queue_.push(a, bytes);
-                pending_.drain_all([&](std::uint64_t key, pending&&) noexcept { failed(key, errc::request_lost); });
-                order_head_ = order_count_ = 0;
+                lose_pending();
                 return;
             }
             break;
@@ -767,6 +770,10 @@ private:
         case dispatch_type::client_disconnected: a.kind = action_kind::client_disconnected; return true;
         default: a.kind = action_kind::dispatch; return true;
         }
+    }
+    void lose_pending() {
+        pending_.drain_all([&](std::uint64_t key, pending&&) noexcept { failed(key, errc::request_lost); });
+        order_head_ = order_count_ = 0;
     }
     bool resolved(action& a, std::uint64_t key) {
         (void)pending_.resolve(key);

@@ -1,0 +1,86 @@
+// Fuzz the i386chat client: a script (script.hpp) of server messages, time,
+// transport events and executes. Invariants: every frame sent is JSON and
+// at most 4096 bytes; nothing but present (and heartbeats) goes out between
+// an open and ready; views lie inside their entry; nothing crashes.
+#include <sluice/i386chat.hpp>
+#include <sluice/json/validate.hpp>
+
+#include "script.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <algorithm>
+#include <cstdlib>
+#include <string_view>
+
+using namespace sluice;
+
+namespace {
+
+void check(i386chat::client& c, bool& ready) {
+    while (const i386chat::entry* e = c.poll()) {
+        const i386chat::action& a = e->action;
+        if (a.name_offset + a.name_size > e->bytes.size() && a.name_size) std::abort();
+        if (a.data_offset + a.data_size > e->bytes.size() && a.data_size) std::abort();
+        switch (a.kind) {
+        case i386chat::action_kind::open: ready = false; break;
+        case i386chat::action_kind::ready: ready = true; break;
+        case i386chat::action_kind::send:
+            if (e->bytes.size() > 4096 || json::validate(e->bytes)) std::abort();
+            if (!ready && !e->bytes.starts_with(R"({"f":110,)") && e->bytes != R"({"f":120})") std::abort();
+            break;
+        case i386chat::action_kind::notice:
+            if (a.next != gateway::next_step::none) ready = false;
+            break;
+        default: break;
+        }
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    xoshiro256 rng(1);
+    i386chat::config cfg;
+    cfg.url = "ws://fuzz/";
+    cfg.token = "token";
+    i386chat::client c(cfg, rng);
+    instant now = instant::zero();
+    bool ready = false;
+    (void)c.start(now);
+    check(c, ready);
+    fuzz_script::reader in(data, size);
+    fuzz_script::record r;
+    while (in.next(r)) {
+        switch (r.kind) {
+        case fuzz_script::op::message: (void)c.on_message(r.payload, message_type::text, now); break;
+        case fuzz_script::op::binary: (void)c.on_message(r.payload, message_type::binary, now); break;
+        case fuzz_script::op::advance:
+            now += std::chrono::milliseconds(fuzz_script::reader::u16(r.payload));
+            c.handle_timeout(now);
+            break;
+        case fuzz_script::op::deadline:
+            if (!c.next_deadline().is_never()) now = c.next_deadline();
+            c.handle_timeout(now);
+            break;
+        case fuzz_script::op::close:
+            if (r.payload.empty()) (void)c.on_close(close_info{}, now);
+            else (void)c.on_close(close_info{fuzz_script::reader::u16(r.payload), {}}, now);
+            break;
+        case fuzz_script::op::open: (void)c.on_open(now); break;
+        case fuzz_script::op::command: {
+            const std::size_t cut = r.payload.empty() ? 0 : static_cast<std::uint8_t>(r.payload[0]) % r.payload.size();
+            const std::string_view event = r.payload.substr(1 < r.payload.size() ? 1 : r.payload.size(), cut);
+            (void)c.execute(event, r.payload.substr(std::min(r.payload.size(), 1 + cut)), now);
+            break;
+        }
+        case fuzz_script::op::restart:
+            (void)c.close(now);
+            check(c, ready);
+            (void)c.start(now);
+            break;
+        }
+        check(c, ready);
+    }
+    return 0;
+}
