@@ -1,10 +1,14 @@
 #pragma once
-// sluice/json/detail/keys.hpp: which field does this key name? A perfect hash
-// built at compile time from T's field names: the key's length and its first
-// 8 bytes (and its last 8 when names need them) pick a slot holding the one
-// name that can match, and comparing those words (plus a memcmp of the middle
-// for keys over 16 bytes) confirms it. One multiplication and one table load
-// for any number of fields.
+// sluice/json/detail/keys.hpp: which field does this key name? Two perfect
+// hashes built at compile time from T's field names:
+//  - prefix_table (the fast path, before the key's end is known): the key's
+//    first few bytes pick the one name that can match, and an 8-byte load
+//    compares the name with its `":` (more words for long names);
+//  - key_table (for keys already scanned: escaped, spaced before the colon,
+//    or names whose first bytes are alike): the key's length and its first
+//    and last 8 bytes pick the slot; the words, and a memcmp of the middle of
+//    keys over 16 bytes, confirm it.
+// Either takes one multiplication and one table load for any number of fields.
 //
 // Includes: <array>; <bit> for endian; <cstddef>, <cstdint>; <cstring> for
 // memcpy/memcmp; <string_view>; sluice/reflect/fields.hpp for field_names.
@@ -144,8 +148,12 @@ inline std::size_t find_field(const char* k, std::size_t len, const char* end) n
     } else {
         constexpr auto& table = key_table_of<T>;
         const key_words w = load_key(k, len, end);
+        // Bytes [8, len - 8) of a key over 16 bytes; the name's own size bounds
+        // the comparison (which also keeps GCC's -Warray-bounds quiet at -O1).
         const auto middle_same = [&](std::size_t i) {
-            return len <= 16 || std::memcmp(k + 8, reflect::field_names<T>[i].data() + 8, len - 16) == 0;
+            if (len <= 16) return true;
+            const std::string_view name = reflect::field_names<T>[i];
+            return name.size() == len && name.substr(8, len - 16) == std::string_view(k + 8, len - 16);
         };
         if constexpr (table.perfect) {
             const key_slot& s = table.slots[table.slot_of(w)];
