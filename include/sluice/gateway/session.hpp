@@ -21,7 +21,8 @@
 //   awaiting_permit ─ grant_identify ──────────▶ identifying     send(identify)
 //   identifying | resuming ─ ready ────────────▶ ready           ready
 //   resuming ─ resumed ────────────────────────▶ ready           resumed
-//   ready | resuming ─ dispatch ───────────────▶ (same)          dispatch (stale sequences dropped)
+//   ready | resuming ─ dispatch ───────────────▶ (same)          dispatch (stale sequences dropped;
+//                                                                 elsewhere a notice: unexpected_frame)
 //   any open ─ heartbeat timer, acked ─────────▶ (same)          send(heartbeat)
 //   any open ─ heartbeat request ──────────────▶ (same)          send(heartbeat)
 //   any open ─ heartbeat timer, not acked ─────▶ closing         notice(zombie_connection, resume), close(resume code)
@@ -670,7 +671,8 @@ private:
         case frame_kind::heartbeat_ack: heartbeat_.acked(now); return;
         case frame_kind::heartbeat_request: return send_heartbeat(now, false);
         case frame_kind::dispatch:
-            if (state_ != state::identifying && state_ != state::resuming && state_ != state::ready) {
+            // Events belong to a session: none before ready (or the resume's replay).
+            if (state_ != state::resuming && state_ != state::ready) {
                 notice_unexpected(f, text);
                 return;
             }
@@ -774,9 +776,14 @@ private:
             notice_unexpected(f, text);
             return;
         }
-        (void)accept_sequence(f); // an old sequence on RESUMED still means resumed
         established(now);
-        deliver(action_kind::resumed, f, text);
+        if (accept_sequence(f)) {
+            deliver(action_kind::resumed, f, text);
+        } else { // an old sequence on RESUMED still means resumed; the sequence is not reported
+            frame g = f;
+            g.seq.reset();
+            deliver(action_kind::resumed, g, text);
+        }
     }
 
     void established(instant) noexcept {
