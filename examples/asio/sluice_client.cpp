@@ -44,14 +44,17 @@ modes
                 --auth JSON                the CONNECT payload for every namespace
                 --header "Name: value"     an extra upgrade header (repeatable)
       events    {"event":"connected","namespace":...,"sid":...}
-                {"event":"socketio","namespace":...,"name":...,"args":[...]}
-                {"event":"ack","id":N,"namespace":...,"args":[...]}  (or "error")
                 {"event":"refused","namespace":...,"data":...}
+                {"event":"socketio","namespace":...,"name":...,"args":[...]}
+                  with "id":N when the server waits for an answer, and
+                  "attachments":[sizes] for binary events
+                {"event":"emitted","id":N}    an emit with "ack":true went out
+                {"event":"ack","id":N,"namespace":...,"args":[...]}  (or "error")
                 {"event":"disconnected","namespace":...,"reason":...}
-                {"event":"reconnecting","reason":...}
-      commands  {"emit":"name","args":[...]}  optional "namespace":"/x", "ack":true
-                (the answer comes as an "ack" event with the id given in
-                {"event":"emitted","id":N})
+                {"event":"reconnecting","reason":...}  {"event":"closed","reason":...}
+      commands  {"emit":"name","args":[...]}   optional "namespace":"/x" (default: the
+                first --namespace) and "ack":true (the answer comes as an "ack" event)
+                {"answer":N,"args":[...]}      answer the server's event N
                 {"close":true}
 
   discord <ws[s]://gateway>
@@ -117,6 +120,8 @@ int main(int argc, char** argv) {
     // Each mode runs until its session ends and exits the process.
     if (o.mode == "ws") example::run_ws(o);
     if (o.mode == "discord" || o.mode == "midjourney") example::run_discord(o);
+    if (o.mode == "socketio") example::run_socketio(o);
+    if (o.mode == "navigator") example::run_navigator(o);
     std::fprintf(stderr, "sluice-client: unknown mode '%s' (--help lists them)\n", o.mode.c_str());
     return 2;
 }
