@@ -13,6 +13,21 @@
 
 namespace r = sluice::reflect;
 
+// A member that cannot live in a constant expression: names then come from an
+// object that is declared but never defined, which needs a type with
+// external linkage (not in an unnamed namespace, not local to a function).
+struct reflect_test_not_literal {
+    reflect_test_not_literal() {}
+    ~reflect_test_not_literal() {}
+    int v = 0;
+};
+struct reflect_test_holds_not_literal {
+    reflect_test_not_literal a;
+    int b;
+};
+using holds_not_literal = reflect_test_holds_not_literal;
+static_assert(!sluice::reflect::detail::literal_fake<holds_not_literal>);
+
 namespace {
 
 struct empty {};
@@ -106,9 +121,12 @@ static_assert(r::field_count<const nested> == 3);
 static_assert(r::field_count<point> == 2);
 static_assert(r::field_count<derived> == 2);
 static_assert(r::field_count<subset> == 2);
+static_assert(r::field_count<holds_not_literal> == 2);
 
 // Names.
 static_assert(r::field_name<one, 0> == "only");
+static_assert(r::field_names<holds_not_literal> == std::array<std::string_view, 2>{"a", "b"});
+static_assert(r::detail::literal_fake<nested>);
 static_assert(r::field_names<nested> == std::array<std::string_view, 3>{"first", "middle", "last"});
 static_assert(r::field_names<deep> == std::array<std::string_view, 3>{"n", "maybe", "many"});
 static_assert(r::field_names<mixed> == std::array<std::string_view, 12>{"flag", "i8", "u64", "d", "f", "s", "sv", "opt",
@@ -209,4 +227,6 @@ TEST_CASE("reflect: names of a function-local type") {
     CHECK(r::field_count<local> == 2);
     CHECK(r::field_name<local, 0> == "alpha");
     CHECK(r::field_name<local, 1> == "beta");
+    struct with_strings { std::string text; std::vector<std::string> list; std::optional<int> maybe; };
+    CHECK(r::field_names<with_strings> == std::array<std::string_view, 3>{"text", "list", "maybe"});
 }

@@ -3,7 +3,10 @@
 without a pack of structured bindings. Run from the repository root:
 
     python3 tests/reflect/gen_tie.py > include/sluice/reflect/detail/tie.hpp
+
+With `--check FILE` it compares instead (a test keeps the header in sync).
 """
+import sys
 MAX = 64
 
 out = []
@@ -51,4 +54,10 @@ w("    }")
 w("}")
 w("")
 w("} // namespace sluice::reflect::detail")
-print("\n".join(out))
+text = "\n".join(out) + "\n"
+if len(sys.argv) == 3 and sys.argv[1] == "--check":
+    if open(sys.argv[2]).read() != text:
+        sys.exit(f"{sys.argv[2]} differs from what gen_tie.py writes; regenerate it")
+    print(f"{sys.argv[2]}: up to date")
+else:
+    sys.stdout.write(text)

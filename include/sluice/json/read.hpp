@@ -28,7 +28,9 @@
 //
 // A field whose type is not std::optional is required: a missing one fails
 // with errc::missing_field. No allocation happens except inside std::string
-// and std::vector targets, and none there once their capacity suffices.
+// and std::vector targets, and none there once their capacity suffices (a
+// vector grows with its JSON array: bound the text's size to bound memory).
+// Reading recurses once a nesting level (at most read_options::max_depth).
 //
 // Includes: <array>, <cstdint>, <optional>, <string>, <string_view>, <vector>
 // for the supported types; <bit> (bit_cast) and <cstring> (memcpy) for
@@ -457,6 +459,19 @@ bool check_fields(T& out, const field_set<sizeof...(I)>& seen, context& c, std::
     return ok;
 }
 
+// A key with escapes (or any key in strict mode): decoded, checked and looked
+// up. Out of line, so that its buffer is not on the stack of every level of
+// a recursive read.
+template <class T>
+[[gnu::noinline]] const char* read_escaped_key(const char* p, context& c, std::size_t& index) {
+    char buf[256 + 8]; // 8 spare bytes: find_field loads words
+    std::size_t len = 0;
+    bool too_long = false;
+    if (!(p = read_short_string(buf, 256, len, too_long, p, c))) return p;
+    index = too_long ? reflect::field_count<T> : find_field<T>(buf, len, buf + sizeof buf);
+    return p;
+}
+
 inline std::uint16_t load16(const char* p) noexcept {
     std::uint16_t v;
     std::memcpy(&v, p, 2);
@@ -491,12 +506,8 @@ const char* read_object(T& out, const char* p, context& c) {
                     if (!prefix_table_of<T>.usable || end - key < 8 || end - p < 2 || p[1] != ':')
                         index = find_field<T>(key, static_cast<std::size_t>(p - key), end);
                     ++p;
-                } else { // escaped (or strict): decode and check the key
-                    char buf[256 + 8]; // 8 spare bytes: find_field loads words
-                    std::size_t len = 0;
-                    bool too_long = false;
-                    if (!(p = read_short_string(buf, 256, len, too_long, key - 1, c))) return p;
-                    index = too_long ? n : find_field<T>(buf, len, buf + sizeof buf);
+                } else if (!(p = read_escaped_key<T>(key - 1, c, index))) { // escaped (or strict)
+                    return p;
                 }
             }
             // The value.

@@ -14,8 +14,9 @@
 // fields are reached by structured bindings (detail/tie.hpp, up to 64). A
 // field's name is read from __PRETTY_FUNCTION__ of a function templated on the
 // address of that field inside an object used only at compile time (a
-// constexpr union, or for a non-literal T an `extern` object never defined;
-// such a T cannot be local to a function).
+// constexpr union; for a T that is not a literal type, an `extern` object
+// never defined, so such a T needs external linkage: not local to a function
+// nor in an unnamed namespace).
 // Works with GCC 12 and Clang 16 (tests/reflect checks both).
 //
 // Unsupported aggregates are refused with a static_assert that says why: C
@@ -275,8 +276,10 @@ union fake_storage {
 };
 template <class T>
 inline constexpr fake_storage<T> fake_object{};
+// The union is a literal type (so can be constexpr) exactly when T is; C++20
+// has no trait for that any more, both compilers keep the builtin.
 template <class T>
-concept literal_fake = requires { typename std::bool_constant<(static_cast<void>(fake_storage<T>{}), true)>; };
+concept literal_fake = __is_literal_type(T);
 
 template <class T>
 extern const T external;

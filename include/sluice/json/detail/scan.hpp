@@ -319,9 +319,9 @@ inline bool valid_utf8(const char* p, const char* end) noexcept {
 
 constexpr bool is_whitespace(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-/// Advances p past JSON whitespace.
+/// Advances p past JSON whitespace (one compare when there is none).
 inline void skip_whitespace(const char*& p, const char* end) noexcept {
-    while (p != end && is_whitespace(*p)) ++p;
+    while (p != end && static_cast<unsigned char>(*p) <= ' ' && is_whitespace(*p)) ++p;
 }
 
 } // namespace sluice::json::detail

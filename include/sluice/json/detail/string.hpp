@@ -128,11 +128,22 @@ errc walk_string(const char*& p, const char* end, Run&& on_run, CodePoint&& on_c
     }
 }
 
-/// Checks a string fully (see walk_string).
-template <class Backend = best_backend>
-errc check_string(const char*& p, const char* end) noexcept {
+// check_string past its first stop: escapes, control characters, UTF-8.
+template <class Backend>
+[[gnu::noinline]] errc check_string_rest(const char*& p, const char* end) noexcept {
     return walk_string<Backend>(
         p, end, [](const char*, const char*) noexcept {}, [](std::uint32_t) noexcept { return errc{}; });
+}
+
+/// Checks a string fully (see walk_string); a plain ASCII string takes one scan.
+template <class Backend = best_backend>
+inline errc check_string(const char*& p, const char* end) noexcept {
+    p = find<stop::string_special, Backend>(p, end);
+    if (p != end && *p == '"') {
+        ++p;
+        return errc{};
+    }
+    return check_string_rest<Backend>(p, end);
 }
 
 /// Skips a string looking only for its closing quote (escapes are stepped
