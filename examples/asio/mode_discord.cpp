@@ -35,21 +35,6 @@ struct dispatch_line {
     std::optional<std::uint64_t> s;
     sluice::json::raw d;
 };
-struct reconnecting_line {
-    std::string_view event = "reconnecting";
-    bool resume = false;
-    std::string reason;
-    std::optional<std::uint16_t> code;
-};
-struct notice_line {
-    std::string_view event = "notice";
-    std::string reason;
-};
-struct closed_line {
-    std::string_view event = "closed";
-    std::string reason;
-    std::optional<std::uint16_t> code;
-};
 struct mj_ready_line {
     std::string_view event = "midjourney_ready";
     std::string imagine;
@@ -204,23 +189,7 @@ private:
         settle();
     }
 
-    void on_notice(const gateway::action& a) {
-        const std::optional<std::uint16_t> code = a.close_code ? std::optional<std::uint16_t>(a.close_code) : std::nullopt;
-        switch (a.next) {
-        case gateway::next_step::none: out_.line(notice_line{"notice", why(a)}); break;
-        case gateway::next_step::resume:
-        case gateway::next_step::new_session:
-            out_.line(reconnecting_line{"reconnecting", a.next == gateway::next_step::resume, a.error.message(), code});
-            break;
-        case gateway::next_step::stop:
-            out_.line(closed_line{"closed", a.error.message(), code});
-            driver_->stop();
-            if (a.error == gateway::errc::closed_by_user) finish(0);
-            else finish(1, opts_.mode + ": " + why(a));
-            return;
-        }
-        settle();
-    }
+    void on_notice(const gateway::action& a) { gateway_notice(a, *driver_, why(a)); }
 
     // ---- the tracker's actions
     void drain_tracker() {

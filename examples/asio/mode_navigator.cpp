@@ -64,15 +64,6 @@ struct image_line {
     std::optional<std::size_t> bytes;
     std::optional<std::string> reason;
 };
-struct reconnecting_line {
-    std::string_view event = "reconnecting";
-    std::string reason;
-};
-struct closed_line {
-    std::string_view event = "closed";
-    std::string reason;
-};
-
 // txt2img as a command: everything optional but the prompt.
 struct txt2img_fields {
     std::optional<std::string> model_name, prompt, negative_prompt, owner_id, job_id, sampler_name;
@@ -133,10 +124,10 @@ private:
         case nav::action_kind::connected: out_.line(connected_line{"connected", a.data}); break;
         case nav::action_kind::disconnected:
             if (!a.retry_at.is_never()) {
-                out_.line(reconnecting_line{"reconnecting", a.error.message()});
+                out_.line(reconnecting_line{"reconnecting", std::nullopt, a.error.message(), a.peer_close});
                 break;
             }
-            out_.line(closed_line{"closed", a.error.message()});
+            out_.line(closed_line{"closed", a.error.message(), a.peer_close});
             driver_->stop();
             if (closing_) finish(0);
             else finish(1, "navigator: " + a.error.message());

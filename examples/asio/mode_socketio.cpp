@@ -50,15 +50,6 @@ struct emitted_line {
     std::string_view event = "emitted";
     std::uint64_t id = 0;
 };
-struct reconnecting_line {
-    std::string_view event = "reconnecting";
-    std::string reason;
-};
-struct closed_line {
-    std::string_view event = "closed";
-    std::string reason;
-};
-
 struct socketio_command {
     std::optional<std::string> emit;
     std::optional<sluice::json::raw> args;
@@ -170,10 +161,10 @@ private:
         }
         case sio::action_kind::disconnected:
             if (!a.retry_at.is_never()) {
-                out_.line(reconnecting_line{"reconnecting", a.error.message()});
+                out_.line(reconnecting_line{"reconnecting", std::nullopt, a.error.message(), a.peer_close});
                 break;
             }
-            out_.line(closed_line{"closed", a.error.message()});
+            out_.line(closed_line{"closed", a.error.message(), a.peer_close});
             driver_->stop();
             if (closing_) finish(0);
             else finish(1, "socketio: " + a.error.message());

@@ -79,7 +79,7 @@ struct binary_line {
     std::string_view event = "message";
     std::size_t binary = 0;
 };
-struct closed_line {
+struct ws_closed_line {
     std::string_view event = "closed";
     std::uint16_t code = 0;
     std::string_view reason;
@@ -135,7 +135,7 @@ private:
             else out_.line(binary_line{"message", e.bytes.size()});
             break;
         case message_pipe::kind::closed: {
-            out_.line(closed_line{"closed", a.close_code, e.bytes});
+            out_.line(ws_closed_line{"closed", a.close_code, e.bytes});
             driver_.stop();
             if (a.close_code == 1000 || a.close_code == 1001 || session_.inner().closed_by_us()) finish(0);
             else if (a.close_code == 1006 && session_.codec().error())

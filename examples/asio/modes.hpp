@@ -10,5 +10,8 @@ namespace example {
 [[noreturn]] void run_socketio(const options& o);
 [[noreturn]] void run_discord(const options& o);    // also midjourney (mode_discord.cpp)
 [[noreturn]] void run_navigator(const options& o);
+[[noreturn]] void run_i386chat(const options& o);
+[[noreturn]] void run_nightingale(const options& o);
+[[noreturn]] void run_singyeong(const options& o);
 
 } // namespace example

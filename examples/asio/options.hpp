@@ -29,7 +29,7 @@ struct options {
 
 /// Options that take no value.
 inline bool is_flag(std::string_view name) {
-    return name == "help" || name == "verbose" || name == "dispatches" || name == "echo" || name == "restricted-ok";
+    return name == "help" || name == "verbose" || name == "dispatches" || name == "echo" || name == "client-updates";
 }
 
 /// Parses argv; `error` says what is wrong when it returns false.

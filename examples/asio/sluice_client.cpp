@@ -87,6 +87,54 @@ modes
       commands  {"imagine":"prompt"}  {"upscale":N,"job":"ID"}  {"variation":N,"job":"ID"}
                 {"reroll":true,"job":"ID"}  {"close":1000}
 
+  i386chat <ws[s]://host[:port]/path>
+      The i386chat gateway (seed 002): present, heartbeats, executes.
+      There is no resume: after a drop the client presents again.
+      options   --token TOKEN              (required)  --event-key t|e
+      events    {"event":"ready","session_id":N,"v":N}
+                {"event":"execute","t":NAME,"s":SEQ,"cnf":{...}}
+                {"event":"executed","t":NAME,"s":SEQ}   (ours, sent)
+                {"event":"server_error","c":CODE,"d":true|false}
+                {"event":"reconnecting","resume":false,"reason":...}  {"event":"closed",...}
+      commands  {"execute":"MESSAGE_CREATE","cnf":{"content":"hi"}}  {"close":true}
+      exit 1 when the server refuses the token (4005).
+
+  nightingale <ws[s]://host[:port]>
+      The Nightingale gateway (seed 001): /ws?shards=N&user_id=ID, resumed
+      after a drop at /ws/resume/<session>.
+      options   --user-id ID (required)  --password PW  --shards N
+                --resume-form path|query|header
+      events    {"event":"ready","session":...}  {"event":"resumed","session":...,"players":[...]}
+                {"event":"forward","shard":N,"payload":{...}}   (for that shard's Discord gateway)
+                {"event":"update_state","type":...,"guild_id":...,"data":{...}}
+                {"event":"track","type":"track_start"|...,"guild_id":...,"title":...,"data":{...}}
+                {"event":"reconnecting","resume":true|false,...}  {"event":"closed",...}
+      commands  {"send":{"op":"update_voice_state","data":{...}}}  {"close":true}
+
+  singyeong <singyeong://app[:password]@host[:port]>   (ssingyeong:// for TLS)
+      A 신경 (singyeong) client: metadata, routing queries, requests with
+      replies. A ws:// URL works too, with --app and --auth. Every client
+      sets the metadata key sluice_client to its client id.
+      options   --client-id ID             (default sluice-<random>)
+                --metadata KEY=TYPE:VALUE  (repeatable; TYPE string, integer, float,
+                                            boolean, version, list, map)
+                --echo                     answer every request (a SEND with a nonce)
+                                           with {"echo": payload} to its sender
+                --client-updates           ask for CLIENT_CONNECTED/DISCONNECTED
+      events    {"event":"ready","client_id":...,"restricted":false}
+                {"event":"message","type":"SEND"|"BROADCAST","payload":...,"nonce":...,"sender":...}
+                {"event":"requested","id":N}  then {"event":"reply","id":N,"payload":...}
+                  (QUERY_NODES: "nodes") or {"event":"request_failed","id":N,"reason":...}
+                {"event":"queued",...}  {"event":"client_connected","app":...}
+                {"event":"invalid","d":...}  {"event":"server_error","d":...}
+                {"event":"reconnecting","resume":false,...}  {"event":"closed",...}
+      commands  {"send":PAYLOAD,"query":Q}  {"broadcast":PAYLOAD,"query":Q}
+                {"request":PAYLOAD,"query":Q[,"timeout":SECONDS]}  {"query_nodes":Q}
+                {"set_metadata":KEY,"type":TYPE,"value":VALUE}  {"close":true}
+                Q = {"application":APP (default: ours),"ops":[{"path":"/load","op":"$lt",
+                     "to":{"value":5}}, ...],"selector":{"$min":"load"},"key":K,
+                     "droppable":B,"restricted":B,"optional":B}   (all ops must hold)
+
   navigator <http://host:3333>
       BitJourney Navigator: the HTTP API at the URL, its Socket.IO events.
       options   --socket URL               the Socket.IO server (default: the same host, port 3334)
@@ -122,6 +170,9 @@ int main(int argc, char** argv) {
     if (o.mode == "discord" || o.mode == "midjourney") example::run_discord(o);
     if (o.mode == "socketio") example::run_socketio(o);
     if (o.mode == "navigator") example::run_navigator(o);
+    if (o.mode == "i386chat") example::run_i386chat(o);
+    if (o.mode == "nightingale") example::run_nightingale(o);
+    if (o.mode == "singyeong") example::run_singyeong(o);
     std::fprintf(stderr, "sluice-client: unknown mode '%s' (--help lists them)\n", o.mode.c_str());
     return 2;
 }

@@ -5,7 +5,8 @@
 // cycle (commands wait until the session is ready; stdin's end closes the
 // session once nothing started by a command is pending).
 //
-// Includes: driver.hpp (Asio, TLS), options.hpp; <sluice/json/*> for the lines.
+// Includes: driver.hpp (Asio, TLS), options.hpp; <sluice/json/*> for the lines;
+// <sluice/gateway/{action,errc}.hpp> for the engine's notices.
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -17,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include <sluice/gateway/action.hpp>
+#include <sluice/gateway/errc.hpp>
 #include <sluice/json/raw.hpp>
 #include <sluice/json/read.hpp>
 #include <sluice/json/validate.hpp>
@@ -53,6 +56,23 @@ inline sluice::json::raw as_json(std::string_view text) {
     if (text.empty() || sluice::json::validate(text)) return {};
     return {text};
 }
+
+/// What every gateway mode says when its engine reconnects or stops.
+struct reconnecting_line {
+    std::string_view event = "reconnecting";
+    std::optional<bool> resume; ///< resuming the session (true), or a new one
+    std::string reason;
+    std::optional<std::uint16_t> code; ///< the server's close code
+};
+struct closed_line {
+    std::string_view event = "closed";
+    std::string reason;
+    std::optional<std::uint16_t> code;
+};
+struct notice_line {
+    std::string_view event = "notice";
+    std::string reason;
+};
 
 /// An event line with only its name and a message, e.g. a command's error.
 struct error_line {
@@ -115,6 +135,29 @@ protected:
         if (!why.empty()) std::fprintf(stderr, "sluice-client: %.*s\n", static_cast<int>(why.size()), why.data());
         exit_code_ = status;
         io_.stop();
+    }
+
+    /// A notice of a machine built on the gateway engine (its action has
+    /// `next`, `error` and `close_code`): "reconnecting" before a new
+    /// connection, "closed" and the exit when it stops (status 0 after
+    /// close(), else 1 with `why` on stderr).
+    template <class Action, class Driver>
+    void gateway_notice(const Action& a, Driver& d, const std::string& why) {
+        const std::optional<std::uint16_t> code = a.close_code ? std::optional<std::uint16_t>(a.close_code) : std::nullopt;
+        switch (a.next) {
+        case sluice::gateway::next_step::none: out_.line(notice_line{"notice", a.error.message()}); break;
+        case sluice::gateway::next_step::resume:
+        case sluice::gateway::next_step::new_session:
+            out_.line(reconnecting_line{"reconnecting", a.next == sluice::gateway::next_step::resume, a.error.message(), code});
+            break;
+        case sluice::gateway::next_step::stop:
+            out_.line(closed_line{"closed", a.error.message(), code});
+            d.stop();
+            if (a.error == sluice::gateway::errc::closed_by_user) finish(0);
+            else finish(1, opts_.mode + ": " + why);
+            return;
+        }
+        settle();
     }
 
     void command_error(std::string_view message, std::string_view line) {
