@@ -49,9 +49,11 @@ be the token or "Bot <token>"):
 
 Control commands (stdin; with --test-commands also in-band as op 0 with t
 TEST_COMMAND and the command as d), besides peerlib's:
-  dispatch t d [session]       a dispatch on a session (default: the newest);
-                               stored for resume while it is disconnected
-  message content [channel]    a MESSAGE_CREATE from a user
+  dispatch t d [session] [drop] a dispatch on a session (default: the newest);
+                               stored for resume while it is disconnected;
+                               drop: true drops its connection first (the
+                               client misses it and gets it on resume)
+  message content [channel] [drop]  a MESSAGE_CREATE from a user
   reconnect [conn]             op 7           heartbeat_request [conn]   op 1
   invalid_session [resumable]  op 9 (false also forgets the session)
   withhold_acks [value]        stop (true) or resume heartbeat acks
@@ -314,7 +316,10 @@ class DiscordPeer(peerlib.Peer):
 
     def session_for(self, cmd: dict) -> Optional[Session]:
         sid = cmd.get("session")
-        return self.sessions.get(sid) if sid else self.newest
+        s = self.sessions.get(sid) if sid else self.newest
+        if s is not None and cmd.get("drop") and s.conn is not None and not s.conn.closed:
+            s.conn.drop()
+        return s
 
     # ----- control commands -------------------------------------------------
 
