@@ -2,7 +2,8 @@
 """Integration tests: sluice-client (examples/asio/) in every mode against the
 test peers of tests/peers/, over real sockets on 127.0.0.1.
 
-    test_client.py SLUICE_CLIENT [TEST...]      (all tests when none is named)
+    test_client.py SLUICE_CLIENT [TEST...]      (all sluice-client tests when none is named)
+    test_client.py SLUICE_LWS lws_discord lws_singyeong
 
 Each gateway loses its connection and comes back (resume where the protocol
 has one), fatal close codes end the client with a non-zero status, and TLS is
@@ -370,6 +371,41 @@ def test_nightingale(ps):
     ends_with(0, c)
 
 
+# ---- the libwebsockets example (message mode): CLIENT is sluice-lws here ---------------------------
+
+def test_lws_discord(ps):
+    peer = discord_peer(ps, "--heartbeat-interval", "500", "--token", "tok")
+    c = client(ps, "lws-discord", "discord", peer.ws_url(), "--token", "tok", "--seconds", "6")
+    c.expect("ready")
+    c.expect("dispatch", t="GUILD_CREATE")
+    peer.command({"cmd": "message", "content": "missed", "drop": True})
+    c.expect("reconnecting", resume=True)
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"] == "missed")
+    c.expect("resumed")
+    peer.command({"cmd": "withhold_acks", "value": True})  # a zombie: lws timers drive the heartbeats
+    c.expect("reconnecting", resume=True, timeout=5)
+    peer.command({"cmd": "withhold_acks", "value": False})
+    c.expect("resumed")
+    c.expect("closed", timeout=10)  # --seconds: a clean close
+    ends_with(0, c)
+    bad = client(ps, "lws-fatal", "discord", peer.ws_url(), "--token", "nope")
+    bad.expect("closed", code=4004)
+    ends_with(1, bad)
+
+
+def test_lws_singyeong(ps):
+    peer = python_peer(ps, "singyeong_peer.py", "--heartbeat-interval", "500")
+    c = client(ps, "lws-singyeong", "singyeong", f"singyeong://app@127.0.0.1:{peer.port}", "--client-id", "lws-1", "--seconds", "4")
+    c.expect("ready")
+    peer.command({"cmd": "dispatch", "t": "SEND", "d": {"target": None, "nonce": None, "payload": {"hello": "lws"}}})
+    c.expect("message", type="SEND", payload={"hello": "lws"})
+    peer.command({"cmd": "drop"})
+    c.expect("reconnecting", resume=False)
+    c.expect("ready")
+    c.expect("closed", timeout=10)
+    ends_with(0, c)
+
+
 def test_help(ps):
     out = subprocess.run([CLIENT, "--help"], capture_output=True, text=True, timeout=10)
     check(out.returncode == 0, "--help exits 0")
@@ -385,6 +421,7 @@ TESTS = {
     "help": test_help, "ws": test_ws, "tls": test_tls, "socketio": test_socketio, "discord": test_discord,
     "discord_fatal": test_discord_fatal, "midjourney": test_midjourney, "navigator": test_navigator,
     "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale,
+    "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong,
 }
 
 
@@ -394,7 +431,7 @@ def main() -> int:
         print(__doc__)
         return 2
     CLIENT = os.path.abspath(sys.argv[1])
-    names = sys.argv[2:] or list(TESTS)
+    names = sys.argv[2:] or [n for n in TESTS if not n.startswith("lws_")]
     failed = 0
     for name in names:
         start = time.monotonic()
