@@ -2,13 +2,15 @@
 """./run demo: a full session of every protocol, sluice-client against the
 test peers of tests/peers/ on 127.0.0.1, as a readable transcript.
 
-    demo.py SLUICE_CLIENT [--out DIR]
+    demo.py SLUICE_CLIENT [--out DIR] [--markdown FILE]
 
 Each section starts a peer and sluice-client, drives both (stdin commands to
 the client, control commands to the peer) and shows what each side saw:
 `client` lines are sluice-client's own JSON output; `peer` lines are what the
 peer reports (connections, heartbeats, resumes). Every step is checked: the
 demo stops with status 1 at the first one that does not happen.
+--markdown writes each client's session (its command line, the commands it
+read and the lines it wrote) as the README's "Sessions" section.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "examples"))
-from harness import Failure, Processes, check, discord_peer, node_peer, python_peer  # noqa: E402
+from harness import Failure, Peer, Processes, check, discord_peer, node_peer, python_peer  # noqa: E402
 
 WIDTH = 150
 T0 = time.monotonic()
@@ -77,8 +79,15 @@ def show(proc, line) -> None:
     out(clip(f"  {stamp()}  {proc.name:<8} {text}"))
 
 
+CURRENT: list = []  # the Processes of the running section (for notes in the sessions)
+
+
 def say(text: str) -> None:
     out(f"  {stamp()}  demo     ── {text}")
+    for ps in CURRENT:
+        for p in ps.procs:
+            if not isinstance(p, Peer) and p.p.poll() is None and not text.startswith("{"):
+                p.note(text)
 
 
 def section(title: str, command: list) -> None:
@@ -93,6 +102,37 @@ def ended(c, status: int = 0) -> None:
 
 
 # ---- the sections ----------------------------------------------------------------------------------
+
+def websocket(ps, exe) -> None:
+    peer = ps.peer("ws-peer", [sys.executable, Path(__file__).resolve().parents[1] / "tests" / "peers" / "ws_server.py"])
+    argv = [exe, "ws", f"ws://127.0.0.1:{peer.port}/echo"]
+    section("WebSocket: messages both ways, a close code from the server", argv)
+    c = ps.client("client", argv)
+    c.expect("open")
+    c.send({"send": "hello, sluice ✓"})
+    c.expect("message", text="hello, sluice ✓")
+    c.send({"send_binary": "abc"})
+    c.expect("message", binary=3)
+    c.send({"send": "cmd:close:4001:bye"})
+    c.expect("closed", code=4001)
+    ended(c, 1)
+
+
+def socketio(ps, exe) -> None:
+    peer = node_peer(ps, "socketio_peer.js")
+    argv = [exe, "socketio", f"ws://127.0.0.1:{peer.port}", "--namespace", "/", "--namespace", "/admin"]
+    section("Socket.IO: two namespaces, an event echoed, an ack", argv)
+    c = ps.client("client", argv)
+    c.expect("connected", namespace="/")
+    c.expect("connected", namespace="/admin", since=0)
+    c.send({"emit": "echo", "args": ["hi", 42]})
+    c.expect("socketio", name="echo")
+    c.send({"emit": "ask", "args": [21], "ack": True})
+    c.expect("ack", args=[{"doubled": 42}])
+    c.close_stdin()
+    c.expect("closed")
+    ended(c)
+
 
 def discord(ps, exe) -> None:
     peer = discord_peer(ps, "--heartbeat-interval", "1000", "--token", "demo-token")
@@ -110,7 +150,6 @@ def discord(ps, exe) -> None:
     c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"] == "sent while you were away")
     c.expect("resumed")
     peer.expect("heartbeat", timeout=3)
-    say("stdin ends: the client closes the session")
     c.close_stdin()
     c.expect("closed")
     ended(c)
@@ -208,10 +247,10 @@ def singyeong(ps, exe) -> None:
     ended(worker)
 
 
-def navigator(ps, exe, out: Path) -> None:
+def navigator(ps, exe, images: Path) -> None:
     peer = node_peer(ps, "navigator_peer.js", "--step-ms", "250")
     http_port, socket_port = peer.ports
-    argv = [exe, "navigator", f"http://127.0.0.1:{http_port}", "--socket", f"ws://127.0.0.1:{socket_port}", "--out", out]
+    argv = [exe, "navigator", f"http://127.0.0.1:{http_port}", "--socket", f"ws://127.0.0.1:{socket_port}", "--out", images]
     section("BitJourney Navigator: HTTP API and Socket.IO events; a txt2img job ends with its image on disk", argv)
     c = ps.client("client", argv)
     c.expect("connected")
@@ -235,21 +274,41 @@ def main() -> int:
         print(__doc__)
         return 2
     exe = os.path.abspath(sys.argv[1])
-    out = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else Path("demo-images")
-    out.mkdir(parents=True, exist_ok=True)
+    images = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else Path("demo-images")
+    images.mkdir(parents=True, exist_ok=True)
     print("sluice demo: sluice-client (examples/asio/) against the test peers (tests/peers/) on 127.0.0.1")
-    steps = [("Discord", lambda ps: discord(ps, exe)), ("Midjourney", lambda ps: midjourney(ps, exe)),
+    steps = [("WebSocket", lambda ps: websocket(ps, exe)), ("Socket.IO", lambda ps: socketio(ps, exe)),
+             ("Discord", lambda ps: discord(ps, exe)), ("Midjourney", lambda ps: midjourney(ps, exe)),
              ("Nightingale", lambda ps: nightingale(ps, exe)), ("i386chat", lambda ps: i386chat(ps, exe)),
-             ("singyeong", lambda ps: singyeong(ps, exe)), ("Navigator", lambda ps: navigator(ps, exe, out.resolve()))]
+             ("singyeong", lambda ps: singyeong(ps, exe)), ("Navigator", lambda ps: navigator(ps, exe, images.resolve()))]
+    sessions: list = []
     for name, step in steps:
         try:
             with Processes(on_line=show) as ps:
+                CURRENT[:] = [ps]
                 step(ps)
+                sessions += [(name, p) for p in ps.procs if not isinstance(p, Peer)]
         except Failure as e:
             out(f"\ndemo FAILED in {name}: {e}")
             return 1
-    print(f"\ndemo passed: {len(steps)} protocols in {time.monotonic() - T0:.1f} s")
+    print(f"\ndemo passed: {len(steps)} sections in {time.monotonic() - T0:.1f} s")
+    if "--markdown" in sys.argv:
+        write_markdown(Path(sys.argv[sys.argv.index("--markdown") + 1]), sessions)
     return 0
+
+
+def write_markdown(path: Path, sessions: list) -> None:
+    """Each client's session: `$ sluice-client ...`, then `> command` lines
+    (stdin) and the JSON lines it wrote (stdout), long ones shortened."""
+    def short(text: str, limit: int = 140) -> str:
+        return text if len(text) <= limit else text[:limit - 1] + "…"
+    parts = []
+    for name, p in sessions:
+        argv = " ".join(a if " " not in a else f"'{a}'" for a in p.argv[1:])
+        prefix = {"in": "> ", "out": "", "note": "# "}
+        body = [f"$ sluice-client {argv}"] + [prefix[d] + short(t) for d, t in p.log]
+        parts.append(f"{name}:\n\n```\n" + "\n".join(body) + "\n```\n")
+    path.write_text("\n".join(parts), encoding="utf-8")
 
 
 if __name__ == "__main__":

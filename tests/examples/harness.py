@@ -47,7 +47,9 @@ class Proc:
         self.argv = [str(a) for a in argv]
         self.on_line = on_line
         self.lines: list = []  # every stdout line: a dict for JSON objects, else the text
+        self.log: list = []    # ("in" | "out" | "note", text): commands written, lines read, remarks; in order
         self.stderr: list[str] = []
+        self.eof = False       # stdout is closed and every line of it read
         self.cond = threading.Condition()
         self.p = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   text=True, encoding="utf-8", bufsize=1, env=env, cwd=cwd, start_new_session=True)
@@ -65,10 +67,12 @@ class Proc:
                 obj = text
             with self.cond:
                 self.lines.append(obj)
+                self.log.append(("out", text))
                 self.cond.notify_all()
             if self.on_line:
                 self.on_line(self, obj)
         with self.cond:
+            self.eof = True
             self.cond.notify_all()
 
     def _read_stderr(self) -> None:
@@ -81,14 +85,23 @@ class Proc:
 
     def send(self, obj: Any) -> None:
         """Writes one command line (a JSON value, or a string as it is)."""
-        line = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False)
+        line = obj if isinstance(obj, str) else json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        with self.cond:
+            self.log.append(("in", line))
         try:
             self.p.stdin.write(line + "\n")
             self.p.stdin.flush()
         except (BrokenPipeError, ValueError):
             pass
 
+    def note(self, text: str) -> None:
+        """A remark for a transcript of this process's session."""
+        with self.cond:
+            self.log.append(("note", text))
+
     def close_stdin(self) -> None:
+        if self.p.poll() is None and not self.p.stdin.closed:
+            self.note("stdin ends")
         try:
             self.p.stdin.close()
         except (BrokenPipeError, ValueError):
@@ -108,7 +121,7 @@ class Proc:
                         return self.lines[i]
                     i += 1
                 left = deadline - time.monotonic()
-                if left <= 0 or (self.p.poll() is not None and i >= len(self.lines)):
+                if left <= 0 or (self.eof and i >= len(self.lines)):
                     break
                 self.cond.wait(min(left, 0.1))
         tail = "\n    ".join(json.dumps(x, ensure_ascii=False)[:200] if not isinstance(x, str) else x for x in self.lines[-12:])
