@@ -544,7 +544,7 @@ TEST_CASE("engine: unexpected frames become notices and change nothing") {
 TEST_CASE("engine: server error frames are notices; the close decides") {
     harness h;
     h.connect();
-    auto a = h.msg("E 4002 1", 1);
+    auto a = h.msg("E 4002 0", 1);
     REQUIRE(a.size() == 1);
     CHECK(a[0].a.error == gw::errc::server_error);
     CHECK(a[0].a.code == 4002);

@@ -166,3 +166,51 @@ std::vector<rec> drain(S& s) {
 inline instant at_ms(std::int64_t ms) { return instant::from_ns(ms * 1'000'000); }
 
 } // namespace test_gw
+
+namespace test_gw {
+
+/// Like i386chat: nothing but identify before ready (no heartbeat), no
+/// jitter, no resume, no sequence.
+struct quiet_policy : line_policy {
+    static constexpr gateway::protocol_traits traits = [] {
+        gateway::protocol_traits t = line_policy::traits;
+        t.heartbeat_before_ready = false;
+        t.jitter_first_heartbeat = false;
+        t.resumable = false;
+        t.sequenced = false;
+        return t;
+    }();
+};
+static_assert(gateway::protocol<quiet_policy>);
+
+/// Like Nightingale: no hello, no identify (ready follows the open), resume
+/// by URL and header only, no heartbeat, a 409 on the resume upgrade starts
+/// a new session.
+struct url_resume_policy : line_policy {
+    static constexpr gateway::protocol_traits traits = [] {
+        gateway::protocol_traits t = line_policy::traits;
+        t.server_hello = false;
+        t.client_identifies = false;
+        t.sequenced = false;
+        return t;
+    }();
+    void write_open(std::string& out, gateway::connect_kind kind, const gateway::session_data& s) {
+        if (kind == gateway::connect_kind::resume) {
+            out += "ws://host/ws/resume/";
+            out += s.id;
+            out += "\r\nsession: ";
+            out += s.id;
+            out += "\r\n";
+        } else {
+            out += "ws://host/ws?shards=1&user_id=1\r\nAuthorization: pw\r\n";
+        }
+    }
+    bool write_resume(std::string&, const gateway::session_data&) { return false; }
+    gateway::close_verdict on_open_refused(std::uint16_t status) {
+        return status == 400 || status == 409 ? gateway::close_verdict::new_session : gateway::close_verdict::resume;
+    }
+};
+static_assert(gateway::protocol<url_resume_policy>);
+static_assert(gateway::has_open_refused_hook<url_resume_policy>);
+
+} // namespace test_gw

@@ -25,7 +25,8 @@
 // | beat request    | op 1 from the server      | -                        | -                  | -                    |
 // | reconnect       | op 7                      | -                        | GATEWAY_DOWN hint  | op 7 goodbye         |
 // | invalid session | op 9 (d: resumable)       | -                        | -                  | op 3 invalid         |
-// | server error    | -                         | -                        | f 150 (d: fatal)   | op 8 error           |
+// | server error    | -                         | -                        | f 150 (d: closing) | op 8 error (fatal)   |
+// | beat before ready| yes                      | -                        | no (present first) | yes                  |
 // | sequence        | s on op 0                 | -                        | s on f 130         | -                    |
 //
 // Includes: <concepts>, <cstdint>, <cstddef>, <optional>, <string>,
@@ -109,6 +110,7 @@ struct protocol_traits {
     bool resumable = true;              ///< a session can be resumed after a reconnect
     bool sequenced = true;              ///< dispatches carry sequence numbers; stale ones are dropped
     bool jitter_first_heartbeat = true; ///< first beat after interval * jitter (else after one interval)
+    bool heartbeat_before_ready = true; ///< beat from hello on (false: nothing but identify before ready, as i386chat)
     std::uint16_t close_code_resume = 4000;    ///< our close when we will resume (never 1000/1001)
     std::uint16_t close_code_end = 1000;       ///< our close when the user ends the session
     std::uint16_t close_code_malformed = 4000; ///< our close after a malformed frame

@@ -14,7 +14,8 @@
 //   connecting ─ on_open ─ server_hello ───────▶ awaiting_hello
 //   connecting ─ on_open ─ no hello ───────────▶ (begin)         see "begin" below
 //   connecting ─ on_close / on_open_refused ───▶ waiting         notice(connect_failed)
-//   awaiting_hello ─ hello ────────────────────▶ (begin)         heartbeat scheduled
+//   awaiting_hello ─ hello ────────────────────▶ (begin)         heartbeat scheduled (from ready on, for
+//                                                                 protocols that send nothing before ready)
 //   (begin) resume possible ───────────────────▶ resuming        send(resume) when the protocol has one
 //   (begin) identify, permit gate on ──────────▶ awaiting_permit identify_wanted
 //   (begin) identify, gate off ────────────────▶ identifying     send(identify)
@@ -30,8 +31,10 @@
 //   any open ─ invalid session (resumable) ────▶ closing         notice(session_invalidated, resume), close
 //   any open ─ invalid session (not) ──────────▶ closing         notice(session_invalidated, new_session), close;
 //                                                                 reconnect waits the protocol's invalid-session delay
+//   any open ─ server error, disconnecting ────▶ closing         notice(server_error, resume | new_session), close
+//   any open ─ server error, not disconnecting ▶ (same)          notice(server_error, none)
 //   any open ─ malformed / oversized message ──▶ closing         notice(malformed_frame | frame_too_large, resume), close
-//   connecting | any open ─ handshake timer ─▶ closing         notice(handshake_timeout, resume), close
+//   connecting | any open ─ handshake timer ───▶ closing         notice(handshake_timeout, resume), close
 //   any open ─ on_close(code) ─────────────────▶ waiting | failed notice(transport_closed | fatal_close, verdict)
 //   closing ─ on_close | close timer ──────────▶ waiting         (reconnect timer armed, or open at once)
 //   waiting ─ reconnect timer ─────────────────▶ connecting      open(fresh | resume)
@@ -604,10 +607,12 @@ private:
         heartbeat_.stop();
     }
 
-    // Peer trouble on an open transport: say so, close, reconnect after on_close.
+    // Peer trouble on an open transport: say so (with the frame that caused it,
+    // when there is one), close, reconnect after on_close.
     void fail_transport(std::error_code why, std::uint16_t close_code, next_step next, instant now,
-                        duration min_delay = duration::zero()) {
-        notice(why, next);
+                        duration min_delay = duration::zero(), const frame* cause = nullptr, std::string_view text = {}) {
+        if (cause) notice_frame(why, next, *cause, text);
+        else notice(why, next);
         if (next == next_step::new_session) forget_session(); // the session is gone whatever happens next
         queue_close(close_code);
         stop_transport_timers();
@@ -669,7 +674,9 @@ private:
         switch (f.kind) {
         case frame_kind::hello: return on_hello(f, text, now);
         case frame_kind::heartbeat_ack: heartbeat_.acked(now); return;
-        case frame_kind::heartbeat_request: return send_heartbeat(now, false);
+        case frame_kind::heartbeat_request:
+            if (!P::traits.heartbeat_before_ready && state_ != state::ready && state_ != state::resuming) return;
+            return send_heartbeat(now, false);
         case frame_kind::dispatch:
             // Events belong to a session: none before ready (or the resume's replay).
             if (state_ != state::resuming && state_ != state::ready) {
@@ -683,7 +690,7 @@ private:
         case frame_kind::resumed: return on_resumed(f, text, now);
         case frame_kind::reconnect:
             return fail_transport(errc::reconnect_requested, P::traits.close_code_resume,
-                                  can_resume() ? next_step::resume : next_step::new_session, now);
+                                  can_resume() ? next_step::resume : next_step::new_session, now, duration::zero(), &f, text);
         case frame_kind::invalid_session: {
             const bool resume = f.flag && can_resume();
             duration wait = duration::zero();
@@ -693,28 +700,15 @@ private:
                 wait = duration(lo + (hi > lo ? static_cast<duration::rep>(rng_.below(static_cast<std::uint64_t>(hi - lo) + 1)) : 0));
             }
             return fail_transport(errc::session_invalidated, P::traits.close_code_resume,
-                                  resume ? next_step::resume : next_step::new_session, now, wait);
+                                  resume ? next_step::resume : next_step::new_session, now, wait, &f, text);
         }
-        case frame_kind::server_error: {
-            // The frame itself goes out in the notice; the close (if any) decides what follows.
-            action a = make(action_kind::notice);
-            a.error = errc::server_error;
-            a.next = next_step::none;
-            a.code = f.code;
-            locate(text, f.name, a.name_offset, a.name_size);
-            locate(text, f.data, a.data_offset, a.data_size);
-            queue_.push(a, text);
-            return;
-        }
-        case frame_kind::other: {
-            action a = make(action_kind::notice);
-            a.error = errc::unexpected_frame;
-            a.code = f.code;
-            locate(text, f.name, a.name_offset, a.name_size);
-            locate(text, f.data, a.data_offset, a.data_size);
-            queue_.push(a, text);
-            return;
-        }
+        case frame_kind::server_error:
+            // The frame goes out in the notice. One that says the server is
+            // dropping us (flag) closes and reconnects; any other carries on.
+            if (!f.flag) return notice_frame(errc::server_error, next_step::none, f, text);
+            return fail_transport(errc::server_error, P::traits.close_code_resume, can_resume() ? next_step::resume : next_step::new_session,
+                                  now, duration::zero(), &f, text);
+        case frame_kind::other: return notice_unexpected(f, text);
         }
     }
 
@@ -743,7 +737,8 @@ private:
         }
         if (interval > duration::zero()) {
             const double jitter = P::traits.jitter_first_heartbeat ? rng_.uniform01() : 1.0;
-            timers_.arm(timer::heartbeat, heartbeat_.start(interval, jitter, now));
+            const instant first = heartbeat_.start(interval, jitter, now);
+            if (P::traits.heartbeat_before_ready) timers_.arm(timer::heartbeat, first); // else: armed once ready
             // Keep room for every beat of a window, plus identify/resume and one requested beat.
             // Nothing was sent on this connection yet, so the window starts afresh.
             if (cfg_.rate_limit != 0 && cfg_.rate_window > duration::zero()) {
@@ -786,16 +781,24 @@ private:
         }
     }
 
-    void established(instant) noexcept {
+    void established(instant now) noexcept {
         state_ = state::ready;
         attempts_ = 0;
         backoff_.reset();
         timers_.disarm(timer::handshake);
+        if (!P::traits.heartbeat_before_ready && heartbeat_.running() && !timers_.armed(timer::heartbeat)) {
+            const double jitter = P::traits.jitter_first_heartbeat ? rng_.uniform01() : 1.0;
+            timers_.arm(timer::heartbeat, now + duration(static_cast<duration::rep>(static_cast<double>(heartbeat_.interval().count()) * jitter)));
+        }
     }
 
-    void notice_unexpected(const frame& f, std::string_view text) {
+    void notice_unexpected(const frame& f, std::string_view text) { notice_frame(errc::unexpected_frame, next_step::none, f, text); }
+
+    // A notice that carries the frame it is about (bytes, name and data).
+    void notice_frame(std::error_code why, next_step next, const frame& f, std::string_view text) {
         action a = make(action_kind::notice);
-        a.error = errc::unexpected_frame;
+        a.error = why;
+        a.next = next;
         a.code = f.code;
         locate(text, f.name, a.name_offset, a.name_size);
         locate(text, f.data, a.data_offset, a.data_size);
