@@ -184,6 +184,8 @@ def test_discord_fatal(ps):
     c.expect("closed", code=4004)
     ends_with(1, c)
     check("4004" in c.stderr_text(), f"stderr gives the close code: {c.stderr_text()}")
+    peer.expect("disconnected", code=4004)
+    time.sleep(0.3)
     check(peer.count("connected") == 1, "no reconnect after 4004")
 
     c = client(ps, "discord-shard", "discord", peer.ws_url(), "--token", "right", "--shard", "1/4")
