@@ -480,11 +480,12 @@ private:
         a.close_code = code;
         queue_.push(a);
     }
-    // Queues `text` with the frame's name and data as offsets into it.
-    void deliver(action_kind k, const frame& f, std::string_view text) {
+    // Queues `text` with the frame's name and data as offsets into it; the
+    // frame's sequence is reported unless `with_seq` is false.
+    void deliver(action_kind k, const frame& f, std::string_view text, bool with_seq = true) {
         action a = make(k);
         a.code = f.code;
-        if (f.seq) {
+        if (with_seq && f.seq) {
             a.has_seq = true;
             a.seq = *f.seq;
         }
@@ -772,13 +773,8 @@ private:
             return;
         }
         established(now);
-        if (accept_sequence(f)) {
-            deliver(action_kind::resumed, f, text);
-        } else { // an old sequence on RESUMED still means resumed; the sequence is not reported
-            frame g = f;
-            g.seq.reset();
-            deliver(action_kind::resumed, g, text);
-        }
+        // An old sequence on RESUMED still means resumed; the sequence is then not reported.
+        deliver(action_kind::resumed, f, text, accept_sequence(f));
     }
 
     void established(instant now) noexcept {
