@@ -27,6 +27,8 @@ struct deflater {
     }
 };
 
+static_assert(sluice::message_machine<dc::zlib_stream<dc::client>>);
+
 dc::config zconfig() {
     dc::config c = base_config();
     c.compress = dc::transport_compression::zlib_stream;

@@ -8,7 +8,8 @@
 // the response back with on_response() (or on_failure()); poll() then hands
 // out a `response` action with the status and body, or a `failed` one.
 //
-//     rest::client api({.authorization = "Bot " + token});
+//     const std::string auth = "Bot " + token;           // the config's views are copied
+//     rest::client api({.authorization = auth});
 //     std::uint64_t id;
 //     api.get_application_commands(app_id, std::nullopt, now, id);
 //     while (auto* e = api.poll()) {

@@ -36,7 +36,7 @@
 // entry of the Discord client to on_gateway() (READY gives the session id the
 // interactions need; MESSAGE_* drive the jobs; the rest is ignored).
 //
-//     midjourney::tracker mj({.rest = {.authorization = token}, .channel_id = ch, .guild_id = g});
+//     midjourney::tracker mj({.rest = {.authorization = token}, .guild_id = g, .channel_id = ch});
 //     mj.start(now);                                    // fetches the application commands
 //     while (auto* e = bot.poll()) { ...; mj.on_gateway(*e, now); }
 //     mj.imagine("a lighthouse at dawn", unix_ms, now, job);
