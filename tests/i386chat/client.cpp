@@ -258,6 +258,16 @@ TEST_CASE("i386chat: 150 errors: d false continues, d true and 4005 stops, other
     CHECK(v[0].a.next == gateway::next_step::stop);
     CHECK(f.c.current_state() == gateway::state::failed);
 
+    // d true with another code: the connection ends and a new one follows.
+    fixture h;
+    h.connect();
+    v = h.message(R"({"f":150,"cnf":{"c":4001,"d":true}})", 10);
+    REQUIRE(!v.empty());
+    CHECK(v[0].a.kind == action_kind::error);
+    CHECK(v[0].a.disconnecting);
+    REQUIRE_FALSE(h.c.on_close(close_info{4001, {}}, at_ms(11)));
+    CHECK(find(drain(h.c), action_kind::open));
+
     for (std::uint16_t code : {4000, 4001, 4002, 4003, 4004, 1000, 1006}) {
         fixture g;
         g.connect();

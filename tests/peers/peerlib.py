@@ -50,6 +50,18 @@ import websockets.exceptions
 import websockets.server
 
 
+def output(line: str) -> None:
+    """Writes one stdout line; once the reader is gone (the test ended),
+    further output goes nowhere instead of raising BrokenPipeError."""
+    try:
+        print(line, flush=True)
+    except (BrokenPipeError, ValueError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError:
+            pass
+
+
 def now_ms() -> int:
     """Wall-clock milliseconds since the Unix epoch (what `ts` fields carry)."""
     return int(time.time() * 1000)
@@ -224,7 +236,7 @@ class Peer:
     def emit(self, event: str, **fields: Any) -> None:
         """Writes an event line on stdout when --events is on."""
         if self.args.events:
-            print(dumps({"event": event, **fields}), flush=True)
+            output(dumps({"event": event, **fields}))
 
     async def protocol_error(self, conn: Conn, message: str, code: int) -> None:
         """Reports a client's protocol violation and closes with `code`."""
@@ -316,10 +328,10 @@ class Peer:
             try:
                 cmd = json.loads(line)
             except ValueError as e:
-                print(dumps({"reply": None, "ok": False, "error": f"bad JSON: {e}"}), flush=True)
+                output(dumps({"reply": None, "ok": False, "error": f"bad JSON: {e}"}))
                 continue
             reply = await self.command(cmd)
-            print(dumps({"reply": cmd.get("id") if isinstance(cmd, dict) else None, **reply}), flush=True)
+            output(dumps({"reply": cmd.get("id") if isinstance(cmd, dict) else None, **reply}))
 
     # ----- server --------------------------------------------------------
 
@@ -380,7 +392,7 @@ class Peer:
             compression=None,  # sluice's codec speaks no extensions; keep frames plain
         ) as server:
             port = server.sockets[0].getsockname()[1]
-            print(f"listening {self.args.host} {port}", flush=True)
+            output(f"listening {self.args.host} {port}")
             tasks = []
             if not self.args.no_stdin:
                 tasks.append(loop.create_task(self.read_stdin()))

@@ -25,9 +25,9 @@
 //  - execute frames carry the client's sequence numbers (1, 2, ... for the
 //    life of the client) and the event name under "t" (or "e", configurable);
 //    inbound executes with a sequence not above the last one are dropped;
-//  - a 150 error is an `error` action; with d true the server closes and its
-//    close code decides: 4005 (not identified: a refused token) stops the
-//    machine, any other code reconnects with a new session;
+//  - a 150 error is an `error` action; with d true the machine closes and
+//    reconnects with a new session, except for 4005 (not identified: a
+//    refused token), where the server's close stops the machine;
 //  - GATEWAY_DOWN is delivered as an event and marks the coming disconnect
 //    as expected (`expecting_shutdown()`); the machine reconnects after it;
 //  - the 4096-byte cap holds both ways: execute() refuses a bigger frame
@@ -73,8 +73,10 @@ struct policy {
         t.close_code_too_large = static_cast<std::uint16_t>(close_code::payload_too_large);
         t.max_inbound = 4096;
         t.max_outbound = 4096;
-        t.rate_limit = 120; // the seed names no number; 4002 exists, so stay polite
-        t.rate_window = std::chrono::seconds(60);
+        // The seed names no rate (only close code 4002), so there is no default
+        // limit; set config::engine.rate_limit/rate_window to the server's. The
+        // engine then keeps room in that budget for every heartbeat of a window.
+        t.rate_limit = 0;
         return t;
     }();
 
@@ -104,8 +106,12 @@ struct policy {
             break;
         case function_code::error:
             f.kind = gateway::frame_kind::server_error;
-            f.flag = v.disconnecting;
             f.code = v.error_code;
+            // d true: the server is dropping us. When its code forbids
+            // reconnecting (4005), let the close that follows decide, so the
+            // machine stops instead of reconnecting.
+            f.flag = v.disconnecting && v.error_code >= 0 && v.error_code <= 0xFFFF &&
+                     on_close_code(static_cast<std::uint16_t>(v.error_code)) != gateway::close_verdict::fatal;
             break;
         case function_code::present: return gateway::errc::malformed_frame; // parse_frame refuses it already
         }

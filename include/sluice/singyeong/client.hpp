@@ -709,6 +709,7 @@ private:
                 a.kind = g.code == static_cast<std::int64_t>(opcode::invalid) ? action_kind::invalid : action_kind::server_error;
                 queue_.push(a, bytes);
                 if (a.kind == action_kind::invalid) resolve_no_route(gateway::data(e));
+                if (g.next != gateway::next_step::none) lose_pending(); // op 8: this connection is over
                 return;
             }
             a.kind = action_kind::notice;
