@@ -126,21 +126,35 @@ TEST_CASE("i386chat: nothing but present before ready") {
     CHECK(drain(f.c).empty());
 }
 
+TEST_CASE("i386chat: no heartbeat before ready, however late it comes") {
+    fixture f;
+    REQUIRE_FALSE(f.c.start(at_ms(0)));
+    REQUIRE_FALSE(f.c.on_open(at_ms(1)));
+    auto v = f.message(R"({"f":100,"cnf":{"hb_int":1000}})", 2);
+    CHECK(sent(v).size() == 1); // present
+    f.c.handle_timeout(at_ms(2500)); // well past hb_int, still no 140
+    CHECK(sent(drain(f.c)).empty());
+    v = f.message(R"({"f":140,"cnf":{"v":6,"session_id":1,"enc_key":""}})", 2600);
+    REQUIRE(find(v, action_kind::ready));
+    f.c.handle_timeout(f.c.next_deadline());
+    CHECK(sent(drain(f.c)) == std::vector<std::string>{R"({"f":120})"});
+}
+
 TEST_CASE("i386chat: heartbeats every hb_int, echo is the ack, a missing echo reconnects") {
     fixture f;
     f.connect(1000);
-    CHECK(f.c.next_deadline() == at_ms(2 + 1000)); // first beat one interval after hello
+    CHECK(f.c.next_deadline() == at_ms(3 + 1000)); // the first beat one interval after ready
     f.c.handle_timeout(at_ms(500));                // early: nothing
     CHECK(drain(f.c).empty());
-    f.c.handle_timeout(at_ms(1002));
+    f.c.handle_timeout(at_ms(1003));
     auto v = drain(f.c);
     CHECK(sent(v) == std::vector<std::string>{R"({"f":120})"});
     v = f.message(R"({"f":120})", 1010); // the echo
     CHECK(v.empty());
-    f.c.handle_timeout(at_ms(2002));
+    f.c.handle_timeout(at_ms(2003));
     CHECK(sent(drain(f.c)) == std::vector<std::string>{R"({"f":120})"});
     // No echo this time: when the next beat is due, the connection is a zombie.
-    f.c.handle_timeout(at_ms(3002));
+    f.c.handle_timeout(at_ms(3003));
     v = drain(f.c);
     const rec* n = find(v, action_kind::notice);
     REQUIRE(n);

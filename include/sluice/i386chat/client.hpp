@@ -19,9 +19,9 @@
 // What the machine does (seed 002, PROTOCOLS.md):
 //  - 110 present is the first frame sent on every connection and nothing
 //    else is sent before 140 ready (execute() refuses with not_connected);
-//  - a heartbeat every hb_int, the first one hb_int after hello; the
-//    server's echo is the ack, and a beat still unechoed when the next one is
-//    due closes the connection (1001) and reconnects;
+//  - a heartbeat every hb_int once ready (none before 140, however late it
+//    comes); the server's echo is the ack, and a beat still unechoed when
+//    the next one is due closes the connection (1001) and reconnects;
 //  - execute frames carry the client's sequence numbers (1, 2, ... for the
 //    life of the client) and the event name under "t" (or "e", configurable);
 //    inbound executes with a sequence not above the last one are dropped;
@@ -67,6 +67,7 @@ struct policy {
         t.resumable = false;
         t.sequenced = true;
         t.jitter_first_heartbeat = false; // the seed: every hb_int
+        t.heartbeat_before_ready = false; // the seed: nothing but present before 140
         t.close_code_resume = 1001;       // going away: we reconnect (there is no session to keep)
         t.close_code_end = 1000;
         t.close_code_malformed = static_cast<std::uint16_t>(close_code::malformed_event);
