@@ -273,6 +273,13 @@ TEST_CASE("nightingale: resume in each form after a dropped connection") {
         REQUIRE_FALSE(nightingale::read_ready(v[0].data, r));
         CHECK(r.resumed);
         CHECK(r.players.starts_with(R"([{"guild_id":7)"));
+        std::vector<nightingale::player> players;
+        REQUIRE_FALSE(nightingale::read_players(r.players, players));
+        REQUIRE(players.size() == 1);
+        CHECK(players[0].guild_id == 7u);
+        CHECK(players[0].channel_id == 8u);
+        CHECK(players[0].volume == 100u);
+        CHECK_FALSE(players[0].currently_playing);
         CHECK(f.c.session() == uuid);
         const open_request req = open_request::parse(fc.open);
         int headers = 0;
@@ -500,6 +507,33 @@ TEST_CASE("nightingale: a forward payload that is not JSON through and through i
     REQUIRE(find(v, action_kind::notice));
     CHECK(find(v, action_kind::notice)->a.error == gateway::errc::malformed_frame);
     CHECK_FALSE(find(v, action_kind::forward));
+}
+
+} // TEST_SUITE
+
+TEST_SUITE("unit") {
+
+TEST_CASE("nightingale: players of a resumed session, typed") {
+    std::vector<nightingale::player> players;
+    REQUIRE_FALSE(nightingale::read_players(
+        R"([{"guild_id":"7","channel_id":null,"paused":true,"volume":50,"currently_playing":{"title":"A","duration":1000},)"
+        R"("queue":[{"title":"B","duration":{"secs":2,"nanos":0}},{"title":null}]},{"guild_id":9,"channel_id":10,"paused":false,"volume":100,"currently_playing":null,"queue":[]}])",
+        players));
+    REQUIRE(players.size() == 2);
+    CHECK(players[0].guild_id == 7u);
+    CHECK_FALSE(players[0].channel_id);
+    CHECK(players[0].paused);
+    CHECK(players[0].volume == 50u);
+    REQUIRE(players[0].currently_playing);
+    CHECK(players[0].currently_playing->title == "A");
+    REQUIRE(players[0].queue.size() == 2);
+    CHECK(players[0].queue[0].length == std::chrono::seconds(2));
+    CHECK_FALSE(players[0].queue[1].title);
+    CHECK(players[1].channel_id == 10u);
+    REQUIRE_FALSE(nightingale::read_players("", players));
+    CHECK(players.empty());
+    CHECK(nightingale::read_players(R"([{"guild_id":"x"}])", players) == nightingale::errc::invalid_id);
+    CHECK(nightingale::read_players(R"({})", players));
 }
 
 } // TEST_SUITE

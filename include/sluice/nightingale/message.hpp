@@ -22,7 +22,7 @@
 // Ids are read as integers or strings of digits, and written as configured.
 //
 // Includes: <cstdint>, <limits>, <optional>, <string>, <string_view>,
-// <system_error>;
+// <system_error>, <vector> (players);
 // core/time.hpp for duration; json/read.hpp, json/validate.hpp,
 // json/write.hpp; nightingale/errc.hpp.
 #include <cstdint>
@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <sluice/core/time.hpp>
 #include <sluice/json/read.hpp>
@@ -75,6 +76,16 @@ struct track {
     std::optional<std::string> thumbnail;
     std::optional<duration> length;           ///< duration, from milliseconds, {secs, nanos} or a string of digits (ms)
     std::optional<std::string> duration_text; ///< a duration string that is not a number, as sent
+};
+
+/// A player of a resumed session (the real server's `players` in ready).
+struct player {
+    std::uint64_t guild_id = 0;
+    std::optional<std::uint64_t> channel_id;
+    bool paused = false;
+    std::uint32_t volume = 100; ///< percent
+    std::optional<nightingale::track> currently_playing;
+    std::vector<nightingale::track> queue;
 };
 
 /// What `ready` says.
@@ -133,6 +144,14 @@ struct state_fields {
 };
 struct event_wrapped {
     std::optional<json::raw> guild_id, guild, event, type, data;
+};
+struct player_view {
+    json::raw guild_id;
+    std::optional<json::raw> channel_id;
+    std::optional<bool> paused;
+    std::optional<std::uint32_t> volume;
+    std::optional<json::raw> currently_playing;
+    std::optional<std::vector<json::raw>> queue;
 };
 struct duration_object {
     std::uint64_t secs;
@@ -288,6 +307,35 @@ inline std::error_code read_track(std::string_view json_text, track& out) {
         if (std::error_code ec = json::read(ms, d)) return ec;
         if (ms < 0) return json::errc::number_out_of_range;
         out.length = std::chrono::duration_cast<duration>(std::chrono::duration<double, std::milli>(ms));
+    }
+    return {};
+}
+
+/// Reads the `players` of a resumed ready (ready_message::players) into
+/// `out` (replacing its contents; "" reads as no players). Allocates.
+/// Errors: json errors; errc::invalid_id (a bad guild or channel id).
+inline std::error_code read_players(std::string_view players, std::vector<player>& out) {
+    out.clear();
+    if (players.empty() || players == "null") return {};
+    std::vector<detail::player_view> views;
+    if (std::error_code ec = json::read(views, players)) return ec;
+    out.resize(views.size());
+    for (std::size_t i = 0; i < views.size(); ++i) {
+        const detail::player_view& v = views[i];
+        player& p = out[i];
+        if (!detail::read_id(v.guild_id.text, p.guild_id) || !detail::read_optional_id(v.channel_id, p.channel_id))
+            return errc::invalid_id;
+        p.paused = v.paused.value_or(false);
+        p.volume = v.volume.value_or(100);
+        if (!detail::is_null(v.currently_playing)) {
+            p.currently_playing.emplace();
+            if (std::error_code ec = read_track(v.currently_playing->text, *p.currently_playing)) return ec;
+        }
+        if (v.queue) {
+            p.queue.resize(v.queue->size());
+            for (std::size_t k = 0; k < v.queue->size(); ++k)
+                if (std::error_code ec = read_track((*v.queue)[k].text, p.queue[k])) return ec;
+        }
     }
     return {};
 }

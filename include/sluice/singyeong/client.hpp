@@ -351,9 +351,8 @@ public:
     /// reserved_metadata_key, invalid_metadata, metadata_full;
     /// gateway::errc::payload_too_large, rate_limited.
     std::error_code set_metadata(std::string_view key, const metadata_value& v, instant now) {
-        metadata_store trial_check(1); // validates key and value without touching the store
-        if (std::error_code ec = trial_check.set(key, v)) return ec;
-        if (!store_.find(key) && store_.size() >= cfg_.max_metadata_keys) return errc::metadata_full;
+        if (std::error_code ec = metadata_store::check(key, v)) return ec;
+        if (!store_.has_room_for(key)) return errc::metadata_full;
         if (engine_.is_ready()) {
             std::error_code ec = run(now, [&] {
                 return engine_.send_with(

@@ -162,6 +162,19 @@ public:
     /// A store for at most `max_keys` keys.
     explicit metadata_store(std::size_t max_keys = 64) : max_keys_(max_keys) {}
 
+    /// Whether set(key, v) would be accepted by a store with room:
+    /// the same errors as set() but metadata_full. Changes nothing.
+    static std::error_code check(std::string_view key, const metadata_value& v) {
+        if (!valid_key(key)) return errc::invalid_metadata;
+        if (is_reserved_metadata_key(key)) return errc::reserved_metadata_key;
+        std::string scratch;
+        return v.write_value(scratch);
+    }
+    /// Whether a new key fits (replacing an existing one always does).
+    bool has_room_for(std::string_view key) const noexcept {
+        return entries_.size() < max_keys_ || find(key).has_value();
+    }
+
     /// Sets or replaces `key`. Errors (the store is unchanged):
     /// invalid_metadata (an empty key, a key with '/' which no query path
     /// could reach, a key that is not UTF-8, or an invalid value),
