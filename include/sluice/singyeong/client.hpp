@@ -50,16 +50,17 @@
 // call; time is the caller's; no allocation per message once connected (the
 // pending table is allocated at construction).
 //
-// Includes: <array>, <cstdint>, <string>, <string_view>, <system_error>,
-// <utility>; core (action queue, entropy, nonce table, time, transport);
-// gateway (the engine); json/validate.hpp; singyeong (dsn, errc, frame,
-// metadata, query).
-#include <array>
+// Includes: <cstddef>, <cstdint>, <string>, <string_view>, <system_error>,
+// <utility>, <vector> (the reply order ring); core (action queue, entropy,
+// nonce table, time, transport); gateway (the engine); json/validate.hpp;
+// singyeong (dsn, errc, frame, metadata, query).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include <sluice/core/action_queue.hpp>
 #include <sluice/core/entropy.hpp>
@@ -561,16 +562,20 @@ private:
             if (std::error_code ec = check_payload(payload)) return ec;
         if (std::error_code ec = target.error()) return ec;
         if (!engine_.is_ready()) return gateway::errc::not_connected;
-        if (pending_.size() >= pending_.capacity()) return core_errc::table_full;
         std::uint64_t key = next_nonce_++;
-        if (key == 0 || pending_.contains(key)) key = next_nonce_++;
+        while (key == 0 || pending_.contains(key)) key = next_nonce_++; // wrapped around onto a pending one
+        if (now > now_) now_ = now;
+        const duration wait = timeout > duration::zero() ? timeout : cfg_.request_timeout;
+        // Pending first, so that a reply can never arrive for a request the table does not know.
+        if (std::error_code ec = pending_.insert(key, now_ + wait, pending{t, hash(queue_name)})) return ec; // table_full
         std::error_code ec = run(now, [&] {
             return engine_.send_with(
                 [&](std::string& out) { return write_message(out, t, target, payload, {}, key, queue_name); }, now);
         });
-        if (ec) return ec;
-        const duration wait = timeout > duration::zero() ? timeout : cfg_.request_timeout;
-        if (std::error_code ins = pending_.insert(key, engine_now() + wait, pending{t, hash(queue_name)})) return ins;
+        if (ec) {
+            (void)pending_.cancel(key);
+            return ec;
+        }
         order_push(key);
         nonce = key;
         return {};
@@ -619,8 +624,6 @@ private:
         }
         return 0;
     }
-
-    instant engine_now() const noexcept { return now_; }
 
     // Every mutating call runs here: the engine acts, and its actions move to
     // our queue, translated (nonces resolved), so state changes happen at
