@@ -6,9 +6,12 @@
 #include <sluice/engineio.hpp>
 #include <sluice/gateway.hpp>
 #include <sluice/http.hpp>
+#include <sluice/i386chat.hpp>
 #include <sluice/json.hpp>
 #include <sluice/midjourney.hpp>
 #include <sluice/navigator.hpp>
+#include <sluice/nightingale.hpp>
 #include <sluice/reflect.hpp>
+#include <sluice/singyeong.hpp>
 #include <sluice/socketio.hpp>
 #include <sluice/ws.hpp>
