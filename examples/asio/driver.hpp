@@ -136,8 +136,10 @@ public:
         /// tracker) to wake up for, and what to do then.
         std::function<sluice::instant()> next_deadline;
         std::function<void(sluice::instant)> handle_timeout;
-        /// Optional: where connection failures are reported (default: stderr).
+        /// Optional: where connection failures are reported.
         std::function<void(std::string_view what, const error_code&)> on_error;
+        /// Optional: a line for each socket event (connect, open, close), for logs.
+        std::function<void(std::string_view what)> trace;
     };
 
     driver(asio::any_io_executor ex, ssl::context& tls, Session& session, hooks h)
@@ -182,6 +184,7 @@ private:
     };
 
     void connect(std::string host, std::uint16_t port, bool tls) {
+        note(std::string(tls ? "connect (TLS) " : "connect ") + host + ":" + std::to_string(port));
         drop();
         link_ = std::make_shared<link>(ex_, tls_);
         asio::co_spawn(ex_, run_link(link_, std::move(host), port, tls), asio::detached);
@@ -200,6 +203,7 @@ private:
             pump();
             co_return;
         }
+        note("connected");
         session_.transport_open(now());
         pump();
         std::array<char, 16384> buf;
@@ -213,6 +217,7 @@ private:
                 if (l != link_) co_return;
             }
             if (rec) {
+                note("connection ended: " + rec.message());
                 link_.reset();
                 l->conn.close();
                 session_.transport_closed(now());
@@ -244,6 +249,7 @@ private:
 
     void disconnect() {
         if (!link_) return;
+        note("disconnect");
         link_->close_when_written = true;
         if (!link_->write_active) link_->conn.close();
         link_.reset();
@@ -281,6 +287,9 @@ private:
 
     void report(std::string_view what, const error_code& ec) {
         if (hooks_.on_error) hooks_.on_error(what, ec);
+    }
+    void note(const std::string& what) {
+        if (hooks_.trace) hooks_.trace(what);
     }
 
     asio::any_io_executor ex_;

@@ -130,9 +130,7 @@ private:
         }
         session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, cfg_, sluice::entropy(rng_));
         if (const std::error_code ec = session_->inner().config_error()) return fail_config(ec.message());
-        driver<session_type>::hooks h;
-        h.on_action = [this](const session_type::entry& e) { on_action(e); };
-        h.on_error = report_connect_error;
+        auto h = hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); });
         if (tracker_) {
             h.next_deadline = [this] { return tracker_->next_deadline(); };
             h.handle_timeout = [this](sluice::instant t) {

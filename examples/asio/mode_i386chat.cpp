@@ -58,7 +58,7 @@ private:
         if (opts_.get("event-key", "t") == "e") cfg.key = chat::event_key::e;
         session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
         driver_.emplace(io_.get_executor(), tls_, *session_,
-                        driver<session_type>::hooks{[this](const session_type::entry& e) { on_action(e); }, {}, {}, report_connect_error});
+                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
         if (const std::error_code ec = session_->inner().start(now())) {
             finish(2, "i386chat: " + ec.message());
             return false;

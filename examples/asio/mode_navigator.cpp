@@ -103,7 +103,7 @@ private:
         out_dir_ = opts_.get("out", ".");
         session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
         driver_.emplace(io_.get_executor(), tls_, *session_,
-                        driver<session_type>::hooks{[this](const session_type::entry& e) { on_action(e); }, {}, {}, report_connect_error});
+                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
         (void)session_->inner().start(now());
         driver_->pump();
         return true;

@@ -67,7 +67,7 @@ private:
         cfg.resume = form == "query" ? ng::resume_form::query : form == "header" ? ng::resume_form::header : ng::resume_form::path;
         session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
         driver_.emplace(io_.get_executor(), tls_, *session_,
-                        driver<session_type>::hooks{[this](const session_type::entry& e) { on_action(e); }, {}, {}, report_connect_error});
+                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
         (void)session_->inner().start(now());
         driver_->pump();
         return true;

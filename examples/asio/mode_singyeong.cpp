@@ -193,7 +193,7 @@ private:
                 return fail("--metadata " + m + ": " + ec.message());
         }
         driver_.emplace(io_.get_executor(), tls_, *session_,
-                        driver<session_type>::hooks{[this](const session_type::entry& e) { on_action(e); }, {}, {}, report_connect_error});
+                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
         (void)session_->inner().start(now());
         driver_->pump();
         return true;

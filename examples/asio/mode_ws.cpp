@@ -152,7 +152,7 @@ private:
     std::string headers_;
     session_type session_{sluice::entropy(os_seeded_), sluice::ws::client_options{}};
     driver<session_type> driver_{io_.get_executor(), tls_, session_,
-                                 {[this](const session_type::entry& e) { on_action(e); }, {}, {}, report_connect_error}};
+                                 hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); })};
 };
 
 } // namespace

@@ -25,7 +25,7 @@ common options
   --ca-file PATH        trust the certificates in PATH (PEM) instead of the
                         system's roots (wss://, https://). Certificates are
                         always verified, with SNI and the host name checked.
-  --verbose             log what the client does on stderr
+  --verbose             log socket events (connect, close) on stderr
   --help                this text
 
 modes
@@ -78,8 +78,9 @@ modes
                 --rest ORIGIN              the REST API origin (default https://discord.com)
                 --channel ID --guild ID    where jobs run (required: --channel)
                 --application ID           the bot's application (default Midjourney's)
+                --job-timeout S            a job not finished by then fails (default 600)
       events    the discord ones (dispatches only with --dispatches), and
-                {"event":"mj_ready"}
+                {"event":"midjourney_ready","imagine":COMMAND_ID}
                 {"event":"job","id":"...","kind":"imagine"|"upscale"|...,"state":"submitted"|
                  "queued"|"started"|"progress"|"finished"|"failed"|"timed_out", ...}
                   started: "prompt" (as Midjourney echoed it); progress: "percent";

@@ -166,6 +166,17 @@ protected:
     void log(std::string_view text) const {
         if (opts_.has("verbose")) std::fprintf(stderr, "sluice-client: %.*s\n", static_cast<int>(text.size()), text.data());
     }
+    /// The driver hooks every mode uses: its actions to `on_action`,
+    /// connection failures to stderr, socket events to stderr with --verbose.
+    template <class Session, class F>
+    typename driver<Session>::hooks hooks_for(F&& on_action) const {
+        typename driver<Session>::hooks h;
+        h.on_action = std::forward<F>(on_action);
+        h.on_error = report_connect_error;
+        if (opts_.has("verbose")) h.trace = [this](std::string_view what) { log(what); };
+        return h;
+    }
+
     static void report_connect_error(std::string_view what, const error_code& ec) {
         std::fprintf(stderr, "sluice-client: %.*s: %s\n", static_cast<int>(what.size()), what.data(), ec.message().c_str());
     }
