@@ -238,7 +238,9 @@ public:
         if (!error_ && identify_size_ > c.engine.max_outbound && c.engine.max_outbound != 0)
             error_ = gateway::errc::payload_too_large;
         if (!error_ && c.gateway_url.empty()) error_ = errc::invalid_argument;
-        identify_.shrink_to_fit(); // kept for the session's life: no slack
+        // Kept for the session's life: no slack (a copy is exact; shrink_to_fit
+        // does nothing in libstdc++ without exceptions).
+        if (identify_.capacity() > identify_.size()) std::string(identify_).swap(identify_);
     }
 
     /// A configuration error found at construction, or empty.
