@@ -300,12 +300,12 @@ public:
         if (!is_open()) return errc::not_running;
         release_if_idle();
         if (text.size() > cfg_.max_inbound) {
-            fail_transport(errc::frame_too_large, P::traits.close_code_too_large, next_step::resume, now);
+            fail_transport(errc::frame_too_large, P::traits.close_code_too_large, resume_or_new(), now);
             return {};
         }
         frame f;
         if (protocol_.classify(text, type, f)) {
-            fail_transport(errc::malformed_frame, P::traits.close_code_malformed, next_step::resume, now);
+            fail_transport(errc::malformed_frame, P::traits.close_code_malformed, resume_or_new(), now);
             return {};
         }
         handle_frame(f, text, now);
@@ -445,6 +445,8 @@ private:
     bool can_resume() const noexcept {
         return P::traits.resumable && !session_.id.empty() && (!P::traits.sequenced || session_.seq.has_value());
     }
+    // What a reconnect will be: a resume when there is a session to resume.
+    next_step resume_or_new() const noexcept { return can_resume() ? next_step::resume : next_step::new_session; }
     void forget_session() noexcept {
         session_.id.clear();
         session_.resume_url.clear();
@@ -691,7 +693,7 @@ private:
         case frame_kind::resumed: return on_resumed(f, text, now);
         case frame_kind::reconnect:
             return fail_transport(errc::reconnect_requested, P::traits.close_code_resume,
-                                  can_resume() ? next_step::resume : next_step::new_session, now, duration::zero(), &f, text);
+                                  resume_or_new(), now, duration::zero(), &f, text);
         case frame_kind::invalid_session: {
             const bool resume = f.flag && can_resume();
             duration wait = duration::zero();
@@ -707,7 +709,7 @@ private:
             // The frame goes out in the notice. One that says the server is
             // dropping us (flag) closes and reconnects; any other carries on.
             if (!f.flag) return notice_frame(errc::server_error, next_step::none, f, text);
-            return fail_transport(errc::server_error, P::traits.close_code_resume, can_resume() ? next_step::resume : next_step::new_session,
+            return fail_transport(errc::server_error, P::traits.close_code_resume, resume_or_new(),
                                   now, duration::zero(), &f, text);
         case frame_kind::other: return notice_unexpected(f, text);
         }
@@ -733,7 +735,7 @@ private:
         const duration interval = f.heartbeat_interval;
         if (interval != duration::zero() &&
             (interval < cfg_.min_heartbeat_interval || interval > cfg_.max_heartbeat_interval)) {
-            fail_transport(errc::bad_heartbeat_interval, P::traits.close_code_malformed, next_step::resume, now);
+            fail_transport(errc::bad_heartbeat_interval, P::traits.close_code_malformed, resume_or_new(), now);
             return;
         }
         if (interval > duration::zero()) {
@@ -808,7 +810,7 @@ private:
             if (!is_open()) return;
             if (heartbeat_.on_due() == heartbeat::verdict::zombie) {
                 fail_transport(errc::zombie_connection, P::traits.close_code_resume,
-                               can_resume() ? next_step::resume : next_step::new_session, now);
+                               resume_or_new(), now);
                 return;
             }
             send_heartbeat(now, true);
@@ -817,7 +819,7 @@ private:
             // Also when the transport never opened: close it and retry once it is gone.
             if (!is_open() && state_ != state::connecting) return;
             fail_transport(errc::handshake_timeout, P::traits.close_code_resume,
-                           can_resume() ? next_step::resume : next_step::new_session, now);
+                           resume_or_new(), now);
             return;
         case timer::reconnect:
             if (state_ == state::waiting) open_transport(mode_, now);
