@@ -23,7 +23,8 @@
 // response parser, on its own connection.
 //
 // Includes: <boost/asio.hpp>, <boost/asio/ssl.hpp> (OpenSSL) for the I/O;
-// <sluice/ws/session.hpp> for io_op and the session it drives.
+// <sluice/ws/session.hpp> for io_op and the session it drives; ws/url.hpp
+// for origins; http/response_parser.hpp for http_fetch(); core/time.hpp.
 #include <array>
 #include <chrono>
 #include <cstdint>
@@ -345,11 +346,11 @@ inline task<http_response> http_fetch(ssl::context& tls, http_origin origin, std
     http_response r;
     auto conn = std::make_shared<connection>(co_await asio::this_coro::executor, tls);
     asio::steady_timer watchdog(co_await asio::this_coro::executor);
-    bool timed_out = false;
+    auto timed_out = std::make_shared<bool>(false); // shared: the handler may run after this frame is gone
     watchdog.expires_after(timeout);
-    watchdog.async_wait([conn, &timed_out](const error_code& ec) {
+    watchdog.async_wait([conn, timed_out](const error_code& ec) {
         if (ec) return;
-        timed_out = true;
+        *timed_out = true;
         conn->close();
     });
     r.error = co_await conn->open(origin.host, origin.port, origin.tls);
@@ -387,7 +388,7 @@ inline task<http_response> http_fetch(ssl::context& tls, http_origin origin, std
             done = true;
         }
     }
-    if (timed_out) r.error = asio::error::timed_out;
+    if (*timed_out) r.error = asio::error::timed_out;
     watchdog.cancel();
     conn->close();
     co_return r;
