@@ -1,11 +1,11 @@
-// Fuzz the i386chat client: a script (script.hpp) of server messages, time,
+// Fuzz the i386chat client: a script (support/script.hpp) of server messages, time,
 // transport events and executes. Invariants: every frame sent is JSON and
 // at most 4096 bytes; nothing but present goes out between an open and
 // ready; views lie inside their entry; nothing crashes.
 #include <sluice/i386chat.hpp>
 #include <sluice/json/validate.hpp>
 
-#include "script.hpp"
+#include "../support/script.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -49,38 +49,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     bool ready = false;
     (void)c.start(now);
     check(c, ready);
-    fuzz_script::reader in(data, size);
-    fuzz_script::record r;
-    while (in.next(r)) {
-        switch (r.kind) {
-        case fuzz_script::op::message: (void)c.on_message(r.payload, message_type::text, now); break;
-        case fuzz_script::op::binary: (void)c.on_message(r.payload, message_type::binary, now); break;
-        case fuzz_script::op::advance:
-            now += std::chrono::milliseconds(fuzz_script::reader::u16(r.payload));
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::deadline:
-            if (!c.next_deadline().is_never()) now = c.next_deadline();
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::close:
-            if (r.payload.empty()) (void)c.on_close(close_info{}, now);
-            else (void)c.on_close(close_info{fuzz_script::reader::u16(r.payload), {}}, now);
-            break;
-        case fuzz_script::op::open: (void)c.on_open(now); break;
-        case fuzz_script::op::command: {
-            const std::size_t cut = r.payload.empty() ? 0 : static_cast<std::uint8_t>(r.payload[0]) % r.payload.size();
-            const std::string_view event = r.payload.substr(1 < r.payload.size() ? 1 : r.payload.size(), cut);
-            (void)c.execute(event, r.payload.substr(std::min(r.payload.size(), 1 + cut)), now);
-            break;
-        }
-        case fuzz_script::op::restart:
+    fuzz_script::play(
+        c, data, size, now,
+        [&](std::string_view p) {
+            const std::size_t cut = p.empty() ? 0 : static_cast<std::uint8_t>(p[0]) % p.size();
+            const std::string_view event = p.substr(1 < p.size() ? 1 : p.size(), cut);
+            (void)c.execute(event, p.substr(std::min(p.size(), 1 + cut)), now);
+        },
+        [&] {
             (void)c.close(now);
             check(c, ready);
             (void)c.start(now);
-            break;
-        }
-        check(c, ready);
-    }
+        },
+        [&] { check(c, ready); });
     return 0;
 }

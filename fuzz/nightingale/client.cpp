@@ -1,4 +1,4 @@
-// Fuzz the Nightingale client: a script (script.hpp) of server messages,
+// Fuzz the Nightingale client: a script (support/script.hpp) of server messages,
 // time, transport events, refusals and voice updates. Invariants: every
 // frame sent is a JSON object; every open is the fresh or a resume URL of
 // the configured server; forward payloads are JSON objects; views lie inside
@@ -6,7 +6,7 @@
 #include <sluice/json/validate.hpp>
 #include <sluice/nightingale.hpp>
 
-#include "script.hpp"
+#include "../support/script.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -51,43 +51,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     instant now = instant::zero();
     (void)c.start(now);
     check(c);
-    fuzz_script::reader in(data, size);
-    fuzz_script::record r;
-    while (in.next(r)) {
-        switch (r.kind) {
-        case fuzz_script::op::message: (void)c.on_message(r.payload, message_type::text, now); break;
-        case fuzz_script::op::binary: (void)c.on_message(r.payload, message_type::binary, now); break;
-        case fuzz_script::op::advance:
-            now += std::chrono::milliseconds(fuzz_script::reader::u16(r.payload)) * 4;
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::deadline:
-            if (!c.next_deadline().is_never()) now = c.next_deadline();
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::close:
-            if (r.payload.empty()) (void)c.on_close(close_info{}, now);
-            else (void)c.on_close(close_info{fuzz_script::reader::u16(r.payload), {}}, now);
-            break;
-        case fuzz_script::op::open: (void)c.on_open(now); break;
-        case fuzz_script::op::command: {
-            const std::uint8_t which = r.payload.empty() ? 0 : static_cast<std::uint8_t>(r.payload[0]) % 4;
-            const std::string_view rest = r.payload.substr(r.payload.empty() ? 0 : 1);
+    fuzz_script::play(
+        c, data, size, now,
+        [&](std::string_view p) {
+            const auto [which, rest] = fuzz_script::split_command(p, 4);
             switch (which) {
             case 0: (void)c.send_message("update_voice_state", rest, now); break;
             case 1: (void)c.relay_discord_dispatch("VOICE_SERVER_UPDATE", rest, now); break;
             case 2: (void)c.on_open_refused(fuzz_script::reader::u16(rest), now); break;
             default: (void)c.send_voice_state({7, 8, 42, rest}, now); break;
             }
-            break;
-        }
-        case fuzz_script::op::restart:
+        },
+        [&] {
             (void)c.close(now, gateway::close_mode::keep_session);
             check(c);
             (void)c.start(now);
-            break;
-        }
-        check(c);
-    }
+        },
+        [&] { check(c); }, 4);
     return 0;
 }

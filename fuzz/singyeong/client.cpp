@@ -1,4 +1,4 @@
-// Fuzz the singyeong client: a script (script.hpp) of server messages, time,
+// Fuzz the singyeong client: a script (support/script.hpp) of server messages, time,
 // transport events and commands (requests, queues, metadata). Invariants:
 // every frame sent is JSON; every request the client made resolves exactly
 // once (a reply or a failure, and all of them once the client is closed);
@@ -7,7 +7,7 @@
 #include <sluice/json/validate.hpp>
 #include <sluice/singyeong.hpp>
 
-#include "script.hpp"
+#include "../support/script.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -59,28 +59,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)c.start(now);
     check(c, l);
     const singyeong::query q("app");
-    fuzz_script::reader in(data, size);
-    fuzz_script::record r;
-    while (in.next(r)) {
-        switch (r.kind) {
-        case fuzz_script::op::message: (void)c.on_message(r.payload, message_type::text, now); break;
-        case fuzz_script::op::binary: (void)c.on_message(r.payload, message_type::binary, now); break;
-        case fuzz_script::op::advance:
-            now += std::chrono::milliseconds(fuzz_script::reader::u16(r.payload));
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::deadline:
-            if (!c.next_deadline().is_never()) now = c.next_deadline();
-            c.handle_timeout(now);
-            break;
-        case fuzz_script::op::close:
-            if (r.payload.empty()) (void)c.on_close(close_info{}, now);
-            else (void)c.on_close(close_info{fuzz_script::reader::u16(r.payload), {}}, now);
-            break;
-        case fuzz_script::op::open: (void)c.on_open(now); break;
-        case fuzz_script::op::command: {
-            const std::uint8_t which = r.payload.empty() ? 0 : static_cast<std::uint8_t>(r.payload[0]) % 6;
-            const std::string_view rest = r.payload.substr(r.payload.empty() ? 0 : 1);
+    fuzz_script::play(
+        c, data, size, now,
+        [&](std::string_view p) {
+            const auto [which, rest] = fuzz_script::split_command(p, 6);
             std::uint64_t nonce = 0;
             std::error_code ec;
             switch (which) {
@@ -92,16 +74,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             default: (void)c.set_metadata("k", singyeong::metadata_value::string(rest), now); break;
             }
             if (which <= 2 && !ec && !l.open.insert(nonce).second) std::abort(); // nonces are unique
-            break;
-        }
-        case fuzz_script::op::restart:
+        },
+        [&] {
             (void)c.close(now);
             check(c, l);
             (void)c.start(now);
-            break;
-        }
-        check(c, l);
-    }
+        },
+        [&] { check(c, l); });
     (void)c.close(now);
     check(c, l);
     if (!l.open.empty()) std::abort(); // closing resolves every request
