@@ -11,16 +11,19 @@
 //                                      as an event (name and args as JSON text)
 //   engineio_ping/sluice_message       a ping in, the pong out
 //   *_idle_session/sluice              sizeof and heap bytes of a connected, idle
-//                                      client (counters)
+//                                      client (counters; heap counted by
+//                                      support/heap.cpp's operator new)
 #include <sluice/engineio/client.hpp>
 #include <sluice/navigator/client.hpp>
 #include <sluice/socketio/client.hpp>
 #include <sluice/ws/session.hpp>
 
 #include <benchmark/benchmark.h>
-#include <malloc.h>
 #include <nlohmann/json.hpp>
 
+#include "support/bench.hpp"
+
+#include <memory>
 #include <string>
 
 namespace {
@@ -231,25 +234,9 @@ BENCHMARK(engineio_ping)->Name("engineio_ping/sluice_message");
 
 // ---- idle sessions ----------------------------------------------------------------
 
-std::size_t heap_in_use() { return mallinfo2().uordblks; }
-
-template <class Make>
-void idle(benchmark::State& state, std::size_t size, Make&& make) {
-    std::size_t heap = 0;
-    for (auto _ : state) {
-        const std::size_t before = heap_in_use();
-        auto c = make();
-        heap = heap_in_use() - before;
-        benchmark::DoNotOptimize(c);
-    }
-    state.counters["sizeof"] = static_cast<double>(size);
-    state.counters["heap_bytes"] = static_cast<double>(heap);
-    state.counters["total"] = static_cast<double>(size + heap);
-}
-
 void socketio_idle(benchmark::State& state) {
     xoshiro256 rng{1};
-    idle(state, sizeof(socketio::client), [&] {
+    sluice_bench::idle_session(state, sizeof(socketio::client), [&] {
         auto c = std::make_unique<socketio::client>(sio_config(), rng);
         (void)c->join("/", instant::zero());
         (void)c->start(instant::zero());
@@ -265,7 +252,7 @@ BENCHMARK(socketio_idle)->Name("socketio_idle_session/sluice")->Iterations(10);
 
 void navigator_idle(benchmark::State& state) {
     xoshiro256 rng{1};
-    idle(state, sizeof(nav::client), [&] {
+    sluice_bench::idle_session(state, sizeof(nav::client), [&] {
         auto c = std::make_unique<nav::client>(nav_config(), rng);
         const instant t = instant::zero();
         (void)c->start(t);
