@@ -104,6 +104,15 @@ public:
         return inner_.on_close(generation, info, now);
     }
 
+    /// A refused upgrade (HTTP `status`), when the inner machine takes it
+    /// (ws::session calls it in byte mode): no connection, nothing to inflate.
+    auto on_open_refused(std::uint16_t status, instant now)
+        requires requires(Inner& m, std::uint16_t st, instant t) { m.on_open_refused(st, t); }
+    {
+        reset();
+        return inner_.on_open_refused(status, now);
+    }
+
     /// Heap bytes of the buffers (zlib's own state not counted: about 7 KiB
     /// plus the 32 KiB window once used).
     std::size_t buffer_bytes() const noexcept { return in_.capacity() + out_.capacity(); }
