@@ -292,42 +292,82 @@ TEST_CASE("nightingale: resume in each form after a dropped connection") {
     }
 }
 
-TEST_CASE("nightingale: a refused resume (400, 409) connects fresh; 401 stops") {
+TEST_CASE("nightingale: a refused resume (400, 409) connects fresh at once; 401 stops") {
     for (std::uint16_t status : {400, 409}) {
-        CAPTURE(status);
+        for (bool first : {true, false}) { // the first resume after the drop, or one after failed attempts (backoff running)
+            CAPTURE(status);
+            CAPTURE(first);
+            fixture f;
+            f.connect();
+            f.drop(100);
+            std::int64_t t = 101;
+            if (!first) { // the server is unreachable once: the resume is retried after a backoff
+                REQUIRE_FALSE(f.c.on_close(close_info{}, at_ms(t)));
+                drain(f.c);
+                REQUIRE(f.c.current_state() == gateway::state::waiting);
+                t = f.c.next_deadline().ns() / 1'000'000 + 1;
+                f.c.handle_timeout(at_ms(t));
+                auto r = drain(f.c);
+                REQUIRE(find(r, action_kind::open));
+                CHECK(find(r, action_kind::open)->bytes.starts_with("ws://ng.test:8081/ws/resume/"));
+            }
+            REQUIRE_FALSE(f.c.on_open_refused(status, at_ms(t)));
+            auto v = drain(f.c);
+            REQUIRE(v.size() == 2); // the notice, then the fresh open at once: no backoff, no second resume
+            CHECK(v[0].a.kind == action_kind::notice);
+            CHECK(v[0].a.error == (status == 400 ? nightingale::errc::session_not_present : nightingale::errc::session_taken));
+            CHECK(v[0].a.error == condition::handshake_failed);
+            CHECK(v[0].a.code == status);
+            CHECK(v[0].a.next == gateway::next_step::new_session);
+            CHECK(v[1].a.kind == action_kind::open);
+            CHECK(v[1].bytes == "ws://ng.test:8081/ws?shards=2&user_id=42\r\nAuthorization: pw\r\n");
+            CHECK(f.c.current_state() == gateway::state::connecting);
+            CHECK(f.c.session().empty());
+            REQUIRE_FALSE(f.c.on_open(at_ms(t + 1)));
+            v = f.message(R"({"op":"ready","data":{"session":"11111111-2222-3333-4444-555555555555","resumed":false}})", t + 2);
+            REQUIRE(find(v, action_kind::ready));
+            CHECK(f.c.session() == "11111111-2222-3333-4444-555555555555");
+            // The tagged form ignores a refusal of an older transport.
+            CHECK(f.c.on_open_refused(v[0].a.generation - 1, status, at_ms(t + 3)) == gateway::errc::stale_generation);
+        }
+    }
+    SUBCASE("401 stops") {
+        fixture u;
+        REQUIRE_FALSE(u.c.start(at_ms(0)));
+        drain(u.c);
+        REQUIRE_FALSE(u.c.on_open_refused(401, at_ms(1)));
+        auto v = drain(u.c);
+        REQUIRE(v.size() == 1);
+        CHECK(v[0].a.error == nightingale::errc::unauthorized);
+        CHECK(v[0].a.next == gateway::next_step::stop);
+        CHECK(u.c.current_state() == gateway::state::failed);
+    }
+    SUBCASE("400 to a fresh connect (the query) stops: retrying the same URL cannot help") {
+        fixture u;
+        REQUIRE_FALSE(u.c.start(at_ms(0)));
+        drain(u.c);
+        REQUIRE_FALSE(u.c.on_open_refused(400, at_ms(1)));
+        auto v = drain(u.c);
+        REQUIRE(v.size() == 1);
+        CHECK(v[0].a.error == nightingale::errc::bad_request);
+        CHECK(v[0].a.code == 400);
+        CHECK(v[0].a.next == gateway::next_step::stop);
+        CHECK(u.c.current_state() == gateway::state::failed);
+    }
+    SUBCASE("503 to a resume is retried as a resume") {
         fixture f;
         f.connect();
         f.drop(100);
-        REQUIRE_FALSE(f.c.on_open_refused(status, at_ms(101)));
+        REQUIRE_FALSE(f.c.on_open_refused(503, at_ms(101)));
         auto v = drain(f.c);
-        const rec* n = find(v, action_kind::notice);
-        REQUIRE(n);
-        CHECK(n->a.error == (status == 400 ? nightingale::errc::session_not_present : nightingale::errc::session_taken));
-        CHECK(n->a.code == status);
-        CHECK(n->a.next == gateway::next_step::new_session);
-        // The first retry after a refusal waits (backoff); then a fresh connect.
-        const rec* o = find(v, action_kind::open);
-        if (!o) {
-            f.c.handle_timeout(f.c.next_deadline());
-            v = drain(f.c);
-            o = find(v, action_kind::open);
-        }
-        REQUIRE(o);
-        CHECK(o->bytes == "ws://ng.test:8081/ws?shards=2&user_id=42\r\nAuthorization: pw\r\n");
-        REQUIRE_FALSE(f.c.on_open(at_ms(5000)));
-        v = f.message(R"({"op":"ready","data":{"session":"11111111-2222-3333-4444-555555555555","resumed":false}})", 5001);
-        REQUIRE(find(v, action_kind::ready));
-        CHECK(f.c.session() == "11111111-2222-3333-4444-555555555555");
+        REQUIRE(find(v, action_kind::notice));
+        CHECK(find(v, action_kind::notice)->a.next == gateway::next_step::resume);
+        CHECK(f.c.current_state() == gateway::state::waiting); // the second attempt waits its backoff
+        f.c.handle_timeout(f.c.next_deadline());
+        v = drain(f.c);
+        REQUIRE(find(v, action_kind::open));
+        CHECK(find(v, action_kind::open)->bytes.starts_with("ws://ng.test:8081/ws/resume/"));
     }
-    fixture u;
-    REQUIRE_FALSE(u.c.start(at_ms(0)));
-    drain(u.c);
-    REQUIRE_FALSE(u.c.on_open_refused(401, at_ms(1)));
-    auto v = drain(u.c);
-    REQUIRE(v.size() == 1);
-    CHECK(v[0].a.error == nightingale::errc::unauthorized);
-    CHECK(v[0].a.next == gateway::next_step::stop);
-    CHECK(u.c.current_state() == gateway::state::failed);
 }
 
 TEST_CASE("nightingale: past the resume window, or after failed attempts, the machine connects fresh") {

@@ -1,8 +1,9 @@
 // The Nightingale client in byte mode over real TCP against the scripted
 // peer (tests/peers/nightingale_peer.py): connect with the password, the
 // voice flow (forward, voice updates, update_state), track events, resume in
-// each form after a dropped connection, and a fresh session when the server
-// no longer has the old one.
+// each form after a dropped connection, and the server's refusals read from
+// the HTTP answer in byte mode: 409/400 to a resume (a fresh session at once),
+// 401 (a stop).
 #include <sluice/nightingale.hpp>
 
 #include <doctest/doctest.h>
@@ -146,25 +147,42 @@ TEST_CASE("nightingale interop: resume by path and by query after a dropped conn
     }
 }
 
-TEST_CASE("nightingale interop: the server forgot the session: resume fails, a fresh session follows") {
-    peer_net::peer p("nightingale_peer.py", {"--password", "pw"});
-    REQUIRE(p.ok());
-    xoshiro256 rng{4};
-    ng_client c(rng, make_config(p.port()), rng);
-    REQUIRE_FALSE(c.machine().start(peer_net::now()));
-    REQUIRE(peer_net::run_until([&] { return c.machine().is_ready(); }, std::chrono::seconds(10), c));
-    const std::string session(c.machine().session());
-    // Refuse the next resumes (409, as when another connection holds it) and drop.
-    CHECK(p.command(R"({"cmd":"refuse_resume","status":409,"count":5})").find("\"ok\":true") != std::string::npos);
-    CHECK(p.command(R"({"cmd":"drop"})").find("\"count\":1") != std::string::npos);
-    // Byte mode cannot see the HTTP status: the attempts run out, then a fresh connect.
-    REQUIRE(peer_net::run_until([&] { return count(c, action_kind::ready) == 2; }, std::chrono::seconds(15), c));
-    CHECK(c.machine().session() != session);
-    CHECK(count(c, action_kind::resumed) == 0);
-    CHECK(c.machine().is_ready());
+TEST_CASE("nightingale interop: a resume refused with 409 or 400 is a clear notice and a fresh connect at once") {
+    for (int status : {409, 400}) {
+        CAPTURE(status);
+        peer_net::peer p("nightingale_peer.py", {"--password", "pw"});
+        REQUIRE(p.ok());
+        xoshiro256 rng{4};
+        nightingale::config cfg = make_config(p.port());
+        cfg.engine.reconnect.base = std::chrono::seconds(30); // a backoff would show: the test would time out
+        ng_client c(rng, cfg, rng);
+        REQUIRE_FALSE(c.machine().start(peer_net::now()));
+        REQUIRE(peer_net::run_until([&] { return c.machine().is_ready(); }, std::chrono::seconds(10), c));
+        const std::string session(c.machine().session());
+        if (status == 409) {
+            // The next resume is refused as when another connection holds the session.
+            CHECK(p.command(R"({"cmd":"refuse_resume","status":409,"count":5})").find("\"ok\":true") != std::string::npos);
+        } else {
+            // The server forgets the session: its resume gets 400 "Session not present".
+            CHECK(p.command(R"({"cmd":"expire"})").find("\"ok\":true") != std::string::npos);
+        }
+        CHECK(p.command(R"({"cmd":"drop"})").find("\"count\":1") != std::string::npos);
+        // Byte mode reads the HTTP status (ws::session -> on_open_refused): one refused resume, then a fresh session.
+        REQUIRE(peer_net::run_until([&] { return count(c, action_kind::ready) == 2; }, std::chrono::seconds(10), c));
+        CHECK(c.machine().session() != session);
+        CHECK(count(c, action_kind::resumed) == 0);
+        CHECK(c.connects() == 3); // fresh, the refused resume, fresh
+        const ng_client::record* n = nullptr;
+        for (const auto& r : c.log)
+            if (r.a.kind == action_kind::notice && r.a.code == status) n = &r;
+        REQUIRE(n);
+        CHECK(n->a.error == (status == 409 ? nightingale::errc::session_taken : nightingale::errc::session_not_present));
+        CHECK(n->a.next == gateway::next_step::new_session);
+        CHECK(c.machine().is_ready());
+    }
 }
 
-TEST_CASE("nightingale interop: a wrong password stops the machine") {
+TEST_CASE("nightingale interop: a wrong password stops the machine at the first refusal") {
     peer_net::peer p("nightingale_peer.py", {"--password", "right"});
     REQUIRE(p.ok());
     xoshiro256 rng{5};
@@ -174,6 +192,12 @@ TEST_CASE("nightingale interop: a wrong password stops the machine") {
     REQUIRE_FALSE(c.machine().start(peer_net::now()));
     REQUIRE(peer_net::run_until([&] { return c.machine().current_state() == gateway::state::failed; }, std::chrono::seconds(10), c));
     CHECK(count(c, action_kind::ready) == 0);
+    CHECK(c.connects() == 1); // 401 is fatal: no retry
+    const auto* n = last(c, action_kind::notice);
+    REQUIRE(n);
+    CHECK(n->a.error == nightingale::errc::unauthorized);
+    CHECK(n->a.code == 401);
+    CHECK(n->a.next == gateway::next_step::stop);
 }
 
 } // TEST_SUITE

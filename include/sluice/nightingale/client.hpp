@@ -27,10 +27,14 @@
 //    `session: <id>` (seed 001), per `config::resume`. The server keeps a
 //    session 60 s: past `resume_window` since the loss, or after
 //    `max_resume_attempts` failed attempts, the machine connects fresh
-//    instead. A refusal of the upgrade, when the caller can report it
-//    (on_open_refused), ends the attempt at once: 400 and 409 become a
-//    notice (session_not_present, session_taken) and a fresh connect, 401 a
-//    notice (unauthorized) and a stop;
+//    instead. A refusal of the upgrade (on_open_refused: called by
+//    ws::session in byte mode, by the caller's WebSocket library in message
+//    mode) ends the attempt at once: 400 or 409 to a resume becomes a notice
+//    (session_not_present, session_taken; next = new_session) and a fresh
+//    connect at once (the server has answered: it is up and the session is
+//    gone, so no backoff and no second resume); 401 a notice (unauthorized)
+//    and a stop; 400 to a fresh connect (the server could not read user_id
+//    or shards) a notice (bad_request) and a stop; 5xx is retried;
 //  - hands out `forward` payloads (either form) with their shard, for the
 //    caller to pass to that shard's Discord machine unchanged;
 //    `update_state` and `event` with their type and guild (either spelling);
@@ -100,6 +104,7 @@ struct policy {
     instant now{};                     ///< the latest instant the client saw
     instant lost_at = instant::never(); ///< when the session's connection was lost (never: not lost or unknown)
     std::uint32_t resume_attempts = 0;  ///< resume connects since the last ready
+    bool resuming = false;              ///< the last URL written was a resume (set by write_open)
 
     std::error_code classify(std::string_view text, message_type type, gateway::frame& f) {
         if (type != message_type::text) return gateway::errc::malformed_frame;
@@ -143,6 +148,7 @@ struct policy {
         while (!base.empty() && base.back() == '/') base.remove_suffix(1);
         out.append(base);
         const bool resume = kind == gateway::connect_kind::resume && !s.id.empty() && !resume_expired();
+        resuming = resume;
         if (resume) {
             ++resume_attempts;
             switch (form) {
@@ -183,8 +189,10 @@ struct policy {
     void write_heartbeat(std::string&, std::optional<std::uint64_t>) {} // never called: no hello
     gateway::close_verdict on_close_code(std::uint16_t) { return gateway::close_verdict::resume; }
     gateway::close_verdict on_open_refused(std::uint16_t status) {
-        if (status == 400 || status == 409) return gateway::close_verdict::new_session;
-        if (status == 401 || status == 403 || status == 404) return gateway::close_verdict::fatal;
+        // A resume: 400 "Session not present", 409 "session taken": the session is lost to us.
+        if (resuming && (status == 400 || status == 409)) return gateway::close_verdict::new_session;
+        // A fresh connect refused with 400 (the query), or any 401/403/404: retrying the same request cannot help.
+        if (status == 400 || status == 401 || status == 403 || status == 404) return gateway::close_verdict::fatal;
         return gateway::close_verdict::resume; // 5xx, proxies: try again
     }
 
@@ -339,13 +347,22 @@ public:
     std::error_code on_open(std::uint32_t generation, instant now) {
         return run(now, [&] { return engine_.on_open(generation, now); });
     }
-    /// The upgrade was refused with HTTP `status` (400/409 on a resume: a
-    /// fresh connect follows; 401: stop).
+    /// The upgrade was refused with HTTP `status`: 400/409 to a resume
+    /// queue a notice (session_not_present / session_taken) and the fresh
+    /// open at once; 401 (unauthorized), 403, 404 and 400 to a fresh connect
+    /// (bad_request) a notice and a stop; anything else is retried as a
+    /// dropped connection. Errors: see gateway::session::on_open_refused.
     std::error_code on_open_refused(std::uint16_t status, instant now) {
-        return run(now, [&] { return engine_.on_open_refused(status, now); });
+        return on_open_refused(engine_.generation(), status, now);
     }
     std::error_code on_open_refused(std::uint32_t generation, std::uint16_t status, instant now) {
-        return run(now, [&] { return engine_.on_open_refused(generation, status, now); });
+        const bool was_resume = engine_.protocol().resuming;
+        return run(now, [&] {
+            const std::error_code ec = engine_.on_open_refused(generation, status, now);
+            if (!ec && was_resume && (status == 400 || status == 409) && engine_.current_state() == gateway::state::waiting)
+                connect_fresh_now(now);
+            return ec;
+        });
     }
     std::error_code on_message(std::string_view text, message_type type, instant now) {
         return run(now, [&] { return engine_.on_message(text, type, now); });
@@ -401,6 +418,19 @@ private:
         p.resume_window = c.resume_window;
         p.max_resume_attempts = c.max_resume_attempts;
         return p;
+    }
+
+    // The engine waits its reconnect backoff after a failed attempt; a
+    // refused resume is an answer, not a failure: the server is up and the
+    // session gone. Restart the engine (it is waiting, with no transport):
+    // the fresh open is queued now, as a first attempt. The engine's
+    // closed_by_user notice of the restart is not the user's: dropped.
+    void connect_fresh_now(instant now) {
+        while (const gateway::entry* e = engine_.poll()) translate(*e); // the refusal's notice
+        (void)engine_.close(now);                                        // waiting: closed at once, nothing sent
+        while (engine_.poll() != nullptr) {
+        }
+        (void)engine_.start(now); // no session left: a fresh open
     }
 
     // Every mutating call runs here: the policy learns the time, the engine
@@ -475,8 +505,9 @@ private:
         }
         case gateway::action_kind::notice:
             a.kind = action_kind::notice;
-            if (g.error == gateway::errc::connect_failed) {
-                if (g.code == 400) a.error = errc::session_not_present;
+            if (g.error == gateway::errc::connect_failed) { // g.code: the HTTP status of a refused upgrade (0: none)
+                const bool resume = engine_.protocol().resuming;
+                if (g.code == 400) a.error = resume ? errc::session_not_present : errc::bad_request;
                 else if (g.code == 409) a.error = errc::session_taken;
                 else if (g.code == 401) a.error = errc::unauthorized;
             }

@@ -4,7 +4,8 @@
 // The server answers a refused upgrade with an HTTP status, which the client
 // reports in a notice with one of these codes: 400 "Session not present"
 // (the session expired or never existed), 409 "session taken" (another
-// connection holds it), 401 (wrong or missing password). The rest are caller
+// connection holds it), 401 (wrong or missing password), and 400 to a fresh
+// connect (the server could not read the query). The rest are caller
 // mistakes returned by the call that made them.
 //
 // Includes: <system_error>; core/error.hpp.
@@ -22,6 +23,7 @@ enum class errc : int {
     not_an_object,           ///< a payload to send is not one JSON object
     invalid_id,              ///< an id that is neither an integer nor a string of digits
     unknown_type,            ///< an update_state or track event type the client does not know
+    bad_request,             ///< a fresh connect refused with 400: the server could not read user_id or shards
 };
 
 namespace detail {
@@ -34,6 +36,7 @@ inline constexpr sluice::detail::code_entry<errc> errc_table[] = {
     {errc::not_an_object, "payload is not one JSON object", condition::misuse},
     {errc::invalid_id, "id is neither an integer nor a string of digits", condition::invalid_data},
     {errc::unknown_type, "unknown update_state or event type", condition::invalid_data},
+    {errc::bad_request, "the server refused the connect URL (400: user_id or shards)", condition::handshake_failed},
 };
 
 } // namespace detail

@@ -24,7 +24,11 @@
 // the view is valid during the call), and the end of the connection
 // on_close(info, now), where info.code is the server's close code, or nullopt
 // when no close frame came (the transport dropped, a protocol error, a
-// refused upgrade). Pings are answered by the codec.
+// timeout). An upgrade refused with an HTTP status other than 101 (400, 401,
+// 409, 503, ...) calls `inner.on_open_refused(status, now)` when Inner has
+// that member (the gateway clients do: their protocol decides between retry,
+// a new session and a stop), and on_close with no code otherwise. Pings are
+// answered by the codec.
 //
 // poll() hands out the codec's own output first (handshake, pongs, close
 // echoes), then Inner's actions in Inner's order, translating as it goes, so
@@ -34,7 +38,8 @@
 // previous socket.
 //
 // Includes: <cstdint>, <optional>, <string>, <string_view>, <type_traits>,
-// <utility>; core/{entropy,time,transport}.hpp; ws/{client,url}.hpp.
+// <utility>; core/{entropy,time,transport}.hpp; ws/{client,error,url}.hpp
+// (error.hpp for errc::upgrade_refused).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +51,7 @@
 #include <sluice/core/time.hpp>
 #include <sluice/core/transport.hpp>
 #include <sluice/ws/client.hpp>
+#include <sluice/ws/error.hpp>
 #include <sluice/ws/url.hpp>
 
 namespace sluice::ws {
@@ -66,6 +72,11 @@ struct session_action {
     std::uint16_t port = 0;  ///< connect
     InnerAction inner{};     ///< io_op::none: Inner's action, unchanged
 };
+
+/// Whether `Inner` takes the HTTP status of a refused upgrade
+/// (`on_open_refused(std::uint16_t status, instant now)`, any return type).
+template <class Inner>
+concept takes_open_refused = requires(Inner& m, std::uint16_t status, instant now) { m.on_open_refused(status, now); };
 
 /// Byte mode for any message_machine `Inner`.
 template <message_machine Inner>
@@ -179,6 +190,12 @@ private:
         case action_kind::open: inner_.on_open(now); break;
         case action_kind::message: inner_.on_message(e.bytes, e.action.type, now); break;
         case action_kind::closed: {
+            if constexpr (takes_open_refused<Inner>) {
+                if (e.action.http_status != 0 && e.action.error == errc::upgrade_refused) {
+                    (void)inner_.on_open_refused(e.action.http_status, now); // the codec already asked for the socket to close
+                    break;
+                }
+            }
             close_info info;
             if (!e.action.error) info.code = e.action.close_code; // a close frame came from the server
             info.reason = e.bytes;
