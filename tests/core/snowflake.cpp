@@ -6,6 +6,7 @@
 
 #include "support/support.hpp"
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -181,6 +182,37 @@ TEST_CASE("snowflake: to_chars/from_chars round trip (randomized)") {
         snowflake back;
         REQUIRE(!sluice::from_chars(text, back));
         CHECK(back == s);
+    }
+}
+
+TEST_CASE("snowflake: the word-at-a-time parser agrees with the digit loop") {
+    // Every length the word path takes (8..19), with digits, near-digits
+    // (/ : and bytes whose +6 carries) and random bytes at random places.
+    if constexpr (std::endian::native == std::endian::little) {
+        sluice_test::test_rng rng{0x51f7};
+        const char specials[] = {'/', ':', '\0', '\x7f', '\xfa', '\xff', ' ', '0', '9', '\xb0', '\xb9'};
+        std::string buf;
+        for (int i = 0; i < 200000; ++i) {
+            const std::size_t n = 8 + rng.below(12);
+            buf.assign(n, '0');
+            for (char& c : buf) c = static_cast<char>('0' + rng.below(10));
+            const std::size_t bad = rng.below(4); // 0..3 non-digits, often none
+            for (std::size_t k = 0; k < bad && rng.below(2); ++k)
+                buf[rng.below(n)] = rng.below(2) ? specials[rng.below(sizeof specials)] : static_cast<char>(rng.next());
+            std::uint64_t a = 1, b = 1;
+            const int ea = sluice::detail::parse_snowflake_words(buf, a);
+            const int eb = sluice::detail::parse_snowflake_digits(buf, b);
+            CAPTURE(buf);
+            REQUIRE(ea == eb);
+            REQUIRE(a == b);
+        }
+        for (std::uint64_t v : {10000000ull, 99999999ull, 1234567890123456ull, 9999999999999999ull, 10000000000000000ull,
+                                9999999999999999999ull, 1176296352211234816ull}) {
+            const auto text = sluice::to_chars(snowflake(v));
+            std::uint64_t a = 0;
+            REQUIRE(sluice::detail::parse_snowflake_words(text.view(), a) == 0);
+            CHECK(a == v);
+        }
     }
 }
 

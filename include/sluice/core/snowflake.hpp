@@ -17,14 +17,18 @@
 // are snowflakes the client generates). It never reads a clock: the caller
 // passes its wall-clock time in Unix milliseconds.
 //
-// Includes: <compare> for operator<=>; <cstdint>, <cstddef>; <string_view>
-// for the parse input and the formatted view; <system_error> for
-// std::error_code; "errc.hpp" for the core error codes.
+// Includes: <bit> for endian; <compare> for operator<=>; <cstdint>,
+// <cstddef>; <cstring> for memcpy (8-digit loads); <string_view> for the
+// parse input and the formatted view; <system_error> for std::error_code;
+// <type_traits> for is_constant_evaluated; "errc.hpp" for the core error codes.
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #include "errc.hpp"
 
@@ -137,8 +141,9 @@ struct to_chars_result {
 }
 
 namespace detail {
-// 0 on success, else the core_errc value; constexpr so it is testable at compile time.
-constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcept {
+// 0 on success, else the core_errc value; one digit at a time (any length,
+// any endianness, constant evaluation).
+constexpr int parse_snowflake_digits(std::string_view text, std::uint64_t& out) noexcept {
     if (text.empty()) return static_cast<int>(core_errc::invalid_snowflake);
     std::uint64_t v = 0;
     bool overflow = false;
@@ -152,6 +157,60 @@ constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcep
     if (overflow) return static_cast<int>(core_errc::snowflake_out_of_range);
     out = v;
     return 0;
+}
+
+// Eight ASCII bytes loaded little-endian (first character in the low byte):
+// are they all '0'..'9'? A byte outside 0x30..0x39 breaks its nibble pair;
+// a carry out of a byte happens only when that byte already failed.
+constexpr bool eight_digits(std::uint64_t w) noexcept {
+    constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull;
+    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) == 0x3333333333333333ull;
+}
+
+// The value of eight checked digits (first character in the low byte):
+// pairs, then quads, then the whole, one multiplication each.
+constexpr std::uint64_t eight_digits_value(std::uint64_t w) noexcept {
+    w = ((w & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+    w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+    return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+
+inline std::uint64_t load8(const char* p) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+}
+
+// The first m (0..8) characters at p as eight digits with '0's in front (in
+// the low bytes): a load at p shifted up. Needs 8 readable bytes at p.
+inline std::uint64_t load_leading(const char* p, std::size_t m) noexcept {
+    constexpr std::uint64_t zeros = 0x3030303030303030ull; // "00000000"
+    if (m == 0) return zeros;
+    if (m == 8) return load8(p);
+    return (load8(p) << (8 * (8 - m))) | (zeros >> (8 * m)); // 0 < m < 8: shifts below 64
+}
+
+// 8 to 19 digits (no overflow is possible below 20), a word at a time: the
+// last 8, the 8 before them, and what is left at the front. Little-endian
+// only; same results as parse_snowflake_digits.
+inline int parse_snowflake_words(std::string_view text, std::uint64_t& out) noexcept {
+    const std::size_t n = text.size(); // 8..19
+    const char* const p = text.data();
+    const std::uint64_t low = load8(p + n - 8);
+    const std::uint64_t mid = n > 16 ? load8(p + n - 16) : load_leading(p, n - 8);
+    const std::uint64_t head = n > 16 ? load_leading(p, n - 16) : 0x3030303030303030ull;
+    if (!eight_digits(low) || !eight_digits(mid) || !eight_digits(head)) return static_cast<int>(core_errc::invalid_snowflake);
+    out = (eight_digits_value(head) * 100000000 + eight_digits_value(mid)) * 100000000 + eight_digits_value(low);
+    return 0;
+}
+
+// 0 on success, else the core_errc value; constexpr so it is testable at compile time.
+constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcept {
+    // Snowflakes have 17 to 20 digits: 8..19 take the word path at run time.
+    if (!std::is_constant_evaluated() && std::endian::native == std::endian::little && text.size() >= 8 &&
+        text.size() <= 19)
+        return parse_snowflake_words(text, out);
+    return parse_snowflake_digits(text, out);
 }
 } // namespace detail
 

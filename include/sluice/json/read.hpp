@@ -308,17 +308,22 @@ const char* read_enum(E& out, const char* p, context& c) {
     }
 }
 
+// The rare escaped form of a string-coded value: decoded first.
+template <class T>
+[[gnu::noinline]] const char* read_coded_escaped(T& out, const char* p, context& c) {
+    std::string decoded;
+    const char* q = read_string(decoded, p, c);
+    if (!q) return q;
+    if (from_chars(std::string_view(decoded), out)) return fail(c, errc::invalid_value, p);
+    return q;
+}
+
 template <class T>
 const char* read_coded(T& out, const char* p, context& c) {
     if (*p != '"') return mismatch(c, p);
     std::string_view text;
     const char* q = read_string_view(text, p, c);
-    std::string decoded; // only for the rare escaped form
-    if (!q && c.error == errc::escaped_string_view) {
-        q = read_string(decoded, p, c);
-        text = decoded;
-    }
-    if (!q) return q;
+    if (!q) return c.error == errc::escaped_string_view ? read_coded_escaped(out, p, c) : q;
     if (from_chars(text, out)) return fail(c, errc::invalid_value, p);
     return q;
 }
