@@ -368,9 +368,25 @@ def test_nightingale(ps):
     c.send({"send": {"op": "update_voice_state",
                      "data": {"guild_id": GUILD, "user_id": "1176290000000000001", "session_id": "abc", "channel_id": "5"}}})
     peer.expect("frame", op="update_voice_state")
+
+    # The next resume is refused (409 session taken): byte mode reads the HTTP
+    # status, says so, and connects fresh at once (no second resume).
+    peer.command({"cmd": "refuse_resume", "status": 409})
+    peer.command({"cmd": "drop"})
+    c.expect("reconnecting", resume=True)
+    c.expect("reconnecting", resume=False, reason=lambda r: "409" in r)
+    fresh = c.expect("ready")
+    check(fresh["session"] != session, "a new session after the refused resume")
+    check(c.count("resumed") == 1, "one resume only")
     c.close_stdin()
     c.expect("closed")
     ends_with(0, c)
+
+    # A wrong password: 401 to the upgrade is fatal at once.
+    bad = client(ps, "nightingale-401", "nightingale", peer.ws_url(), "--user-id", "1", "--password", "wrong")
+    bad.expect("closed", reason=lambda r: "401" in r)
+    ends_with(1, bad)
+    check("401" in bad.stderr_text(), f"stderr gives the status: {bad.stderr_text()}")
 
 
 # ---- the libwebsockets example (message mode): CLIENT is sluice-lws here ---------------------------
