@@ -1,11 +1,15 @@
 // sluice-client discord and midjourney: the Discord gateway client in byte
-// mode (ws::session<discord::client>) over the Asio driver; for midjourney,
-// the job tracker on top, its REST requests performed with http_fetch().
+// mode (ws::session<discord::zlib_stream<discord::client>>) over the Asio
+// driver; for midjourney, the job tracker on top, its REST requests performed
+// with http_fetch(). The zlib_stream wrapper passes text messages through;
+// with --compress zlib-stream the URL asks for Discord's transport
+// compression and it inflates the binary messages.
 #include <charconv>
 #include <random>
 #include <set>
 
 #include <sluice/discord.hpp>
+#include <sluice/discord/zlib_stream.hpp>
 #include <sluice/midjourney.hpp>
 #include <sluice/ws/session.hpp>
 
@@ -79,8 +83,10 @@ public:
     explicit discord_mode(const options& o) : mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<discord::client>;
+    using session_type = sluice::ws::session<discord::zlib_stream<discord::client>>;
     bool midjourney() const { return opts_.mode == "midjourney"; }
+    discord::client& bot() { return session_->inner().inner(); }
+    const discord::client& bot() const { return session_->inner().inner(); }
 
     // ---- configuration
     bool configure() {
@@ -98,6 +104,9 @@ private:
                                                       static_cast<std::uint32_t>(std::stoul(s.substr(slash + 1)))};
         }
         cfg_.gateway_url = opts_.url;
+        const std::string compress = opts_.get("compress", "none");
+        if (compress == "zlib-stream") cfg_.compress = discord::transport_compression::zlib_stream;
+        else if (compress != "none") return fail_config("--compress is zlib-stream or none");
         cfg_.engine.wait_for_identify_permit = false; // one shard: nobody to share identifies with
         if (!midjourney()) return true;
 
@@ -129,7 +138,7 @@ private:
             return fail_config("a numeric option is not a number");
         }
         session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, cfg_, sluice::entropy(rng_));
-        if (const std::error_code ec = session_->inner().config_error()) return fail_config(ec.message());
+        if (const std::error_code ec = bot().config_error()) return fail_config(ec.message());
         auto h = hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); });
         if (tracker_) {
             h.next_deadline = [this] { return tracker_->next_deadline(); };
@@ -139,7 +148,7 @@ private:
             };
         }
         driver_.emplace(io_.get_executor(), tls_, *session_, std::move(h));
-        (void)session_->inner().start(now());
+        (void)bot().start(now());
         if (tracker_) {
             (void)tracker_->start(now()); // fetches the application commands
             drain_tracker();
@@ -148,11 +157,11 @@ private:
         return true;
     }
 
-    bool ready() const override { return session_->inner().is_ready() && (!tracker_ || tracker_->is_ready()); }
+    bool ready() const override { return bot().is_ready() && (!tracker_ || tracker_->is_ready()); }
     bool busy() const override { return !running_.empty(); }
 
     void close() override {
-        (void)session_->inner().close(now());
+        (void)bot().close(now());
         driver_->pump();
     }
 
@@ -161,12 +170,12 @@ private:
         const gateway::action& a = e.action.inner;
         const gateway::entry ge{a, e.bytes};
         switch (a.kind) {
-        case gateway::action_kind::identify_wanted: (void)session_->inner().grant_identify(now()); break;
+        case gateway::action_kind::identify_wanted: (void)bot().grant_identify(now()); break;
         case gateway::action_kind::ready: {
             discord::ready r;
             std::optional<sluice::json::raw> user;
             if (!discord::decode(a, e.bytes, r) && r.user.username) user = *r.user.username;
-            out_.line(ready_line{"ready", session_->inner().session_id(), user});
+            out_.line(ready_line{"ready", bot().session_id(), user});
             break;
         }
         case gateway::action_kind::resumed:
@@ -271,11 +280,11 @@ private:
         if (!read_command(line, c, out_)) return;
         const sluice::instant t = now();
         if (c.send) {
-            if (const std::error_code ec = session_->inner().send(c.send->text, t)) command_error(ec.message(), line);
+            if (const std::error_code ec = bot().send(c.send->text, t)) command_error(ec.message(), line);
         } else if (c.close) {
             const auto how = *c.close == 1000 || *c.close == 1001 ? gateway::close_mode::end_session : gateway::close_mode::keep_session;
             closing_ = true;
-            (void)session_->inner().close(t, how);
+            (void)bot().close(t, how);
         } else if (tracker_ && c.imagine) {
             std::uint64_t id = 0;
             if (const std::error_code ec = tracker_->imagine(*c.imagine, unix_ms(), t, id)) command_error(ec.message(), line);

@@ -61,6 +61,8 @@ modes
       The Discord gateway (v10, JSON): identify, heartbeats with zombie
       detection, resume or re-identify as the protocol says.
       options   --token TOKEN  --intents N  --shard ID/COUNT
+                --compress zlib-stream     Discord's transport compression (one zlib
+                                           stream a connection, binary messages)
                 --dispatches               midjourney: print every dispatch too
       events    {"event":"ready","session_id":...,"user":...}
                 {"event":"dispatch","t":NAME,"s":SEQ,"d":{...}}

@@ -81,3 +81,44 @@ TEST_CASE("action_queue: no allocation once grown") {
     q.shrink();
     CHECK(q.heap_bytes() == 0);
 }
+
+TEST_CASE("action_queue: payloads written in place, interleaved with appended ones, survive growth and copies") {
+    sluice::action_queue<act> q;
+    std::string expected[300];
+    for (int i = 0; i < 300; ++i) {
+        if (i % 3 == 0) {
+            q.begin_payload() += "appended " + std::to_string(i);
+            q.commit({i});
+            expected[i] = "appended " + std::to_string(i);
+        } else {
+            const std::string text(static_cast<std::size_t>(i * 7 % 500), static_cast<char>('a' + i % 26));
+            char* at = q.push_uninitialized({i}, text.size());
+            text.copy(at, text.size());
+            expected[i] = text;
+        }
+    }
+    sluice::action_queue<act> copy = q;
+    for (auto* queue : {&q, &copy}) {
+        int n = 0;
+        while (auto* e = queue->poll()) {
+            CHECK(e->action.kind == n);
+            CHECK(e->bytes == expected[n]);
+            ++n;
+        }
+        CHECK(n == 300);
+    }
+    // Once drained, the next write reuses both arenas without allocating.
+    sluice_test::allocation_counter count;
+    for (int round = 0; round < 100; ++round) {
+        q.push_uninitialized({1}, 400)[0] = 'x';
+        q.push({2}, "copied");
+        q.begin_payload() += "abc";
+        q.commit({3});
+        CHECK(q.poll()->bytes.size() == 400);
+        CHECK(q.poll()->bytes == "copied");
+        CHECK(q.poll()->bytes == "abc");
+    }
+    CHECK(count.count() == 0);
+    q.shrink();
+    CHECK(q.heap_bytes() == 0);
+}

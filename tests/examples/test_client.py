@@ -195,6 +195,32 @@ def test_discord_fatal(ps):
     ends_with(0, c)
 
 
+def test_discord_zlib(ps):
+    # --compress zlib-stream: the peer deflates every frame into one zlib stream
+    # a connection, split into 64-byte binary messages (buffered to the suffix).
+    peer = discord_peer(ps, "--heartbeat-interval", "700", "--token", "tok", "--zlib-chunk", "64")
+    c = client(ps, "discord-zlib", "discord", peer.ws_url(), "--token", "tok", "--compress", "zlib-stream")
+    peer.expect("connected", query=lambda q: q.get("compress") == "zlib-stream")
+    c.expect("ready", user="sluice-demo-bot")
+    c.expect("dispatch", t="GUILD_CREATE", s=2)
+    peer.command({"cmd": "message", "content": "deflated ✓ " + "x" * 3000})
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"].startswith("deflated ✓ "))
+    peer.expect("heartbeat", timeout=5, acked=True)
+    # A dropped connection: the resume opens a new zlib stream (a new inflate context).
+    peer.command({"cmd": "message", "content": "missed", "drop": True})
+    c.expect("reconnecting", resume=True)
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"] == "missed")
+    c.expect("resumed")
+    peer.expect("connected", query=lambda q: q.get("compress") == "zlib-stream")
+    c.close_stdin()
+    c.expect("closed")
+    ends_with(0, c)
+
+    bad = client(ps, "discord-zstd", "discord", peer.ws_url(), "--token", "tok", "--compress", "zstd-stream")
+    ends_with(2, bad)
+    check("--compress" in bad.stderr_text(), f"an unknown --compress is refused: {bad.stderr_text()}")
+
+
 # ---- Midjourney ----------------------------------------------------------------------------------
 
 def test_midjourney(ps):
@@ -437,7 +463,7 @@ def test_help(ps):
 
 TESTS = {
     "help": test_help, "ws": test_ws, "tls": test_tls, "socketio": test_socketio, "discord": test_discord,
-    "discord_fatal": test_discord_fatal, "midjourney": test_midjourney, "navigator": test_navigator,
+    "discord_fatal": test_discord_fatal, "discord_zlib": test_discord_zlib, "midjourney": test_midjourney, "navigator": test_navigator,
     "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale,
     "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong,
 }

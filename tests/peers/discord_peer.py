@@ -9,6 +9,10 @@ stdout: the first line is `listening HOST GATEWAY_PORT REST_PORT`, then (with
 
 Gateway (any path; `v` must be 9 or 10 when given, `encoding` json): frames
 {"op","d","s","t"}, `s` and `t` only on op 0, the way Discord writes them.
+With `compress=zlib-stream` in the query every frame from the peer is
+deflated into the connection's one zlib stream, ends with a sync flush
+(00 00 ff ff) and goes out as a binary message (--zlib-chunk N splits each
+into N-byte messages); any other `compress` is refused with 400.
   on connect        op 10 hello {heartbeat_interval}
   op 1 heartbeat    op 11 ack (unless acks are withheld); d must be the last
                     sequence the peer sent on this session, or null
@@ -119,6 +123,8 @@ class DiscordPeer(peerlib.Peer):
         g = p.add_argument_group("discord options")
         g.add_argument("--heartbeat-interval", type=int, default=41250, help="ms, sent in hello (default 41250)")
         g.add_argument("--token", default=None, help="the only token identify accepts (default: any non-empty)")
+        g.add_argument("--zlib-chunk", type=int, default=0,
+                       help="with compress=zlib-stream, split each compressed frame into binary messages of this many bytes")
         g.add_argument("--guilds", type=int, default=1, help="guilds in READY, each followed by a GUILD_CREATE (default 1)")
         g.add_argument("--rate", type=int, default=120, help="client sends allowed per 60 s per connection (default 120)")
         g.add_argument("--no-heartbeat-timeout", action="store_true", help="never close 4009 for a missing heartbeat")
@@ -143,10 +149,15 @@ class DiscordPeer(peerlib.Peer):
         q = dict(x.split("=", 1) for x in (path.split("?", 1)[1].split("&") if "?" in path else []) if "=" in x)
         if q.get("encoding", "json") != "json":
             return peerlib.http_error(400, {"message": "only encoding=json here", "code": 0})
+        if q.get("compress", "zlib-stream") != "zlib-stream":
+            return peerlib.http_error(400, {"message": "only compress=zlib-stream here", "code": 0})
         return None
 
     async def on_connect(self, conn: Conn) -> None:
         conn.state.update(identified=False, session=None, last_beat=time.monotonic(), sends=deque())
+        if conn.query.get("compress") == "zlib-stream":
+            conn.compress_zlib_stream(self.args.zlib_chunk)
+            conn.state["compress"] = "zlib-stream"
         v = conn.query.get("v")
         if v is not None and v not in ("9", "10"):
             await conn.close(4012, "Invalid API version")

@@ -43,6 +43,7 @@ import signal
 import sys
 import time
 import urllib.parse
+import zlib
 from typing import Any, Callable, Optional
 
 import websockets
@@ -132,6 +133,18 @@ class Conn:
         self.state: dict = {}  # protocol state, shown by `conns` (keys starting with "_" are not)
         self.closed = False
         self.tasks: list[asyncio.Task] = []
+        # Transport compression (Discord's zlib-stream): set by the peer with
+        # compress_zlib_stream(); every text message then goes out as binary.
+        self.deflate = None
+        self.deflate_chunk = 0
+
+    def compress_zlib_stream(self, chunk: int = 0) -> None:
+        """From now on each text message is deflated into the connection's one
+        zlib stream and ends with a sync flush (00 00 ff ff), sent as binary
+        WebSocket messages: one per payload, or pieces of `chunk` bytes (the
+        client must buffer until the suffix)."""
+        self.deflate = zlib.compressobj()
+        self.deflate_chunk = chunk
 
     async def send_text(self, text: str) -> None:
         if self.closed:
@@ -139,7 +152,13 @@ class Conn:
         self.peer.stats["frames_out"] += 1
         self.peer.log(f"[{self.id}] >> {text[:300]}")
         try:
-            await self.ws.send(text)
+            if self.deflate is None:
+                await self.ws.send(text)
+                return
+            data = self.deflate.compress(text.encode()) + self.deflate.flush(zlib.Z_SYNC_FLUSH)
+            step = self.deflate_chunk or len(data)
+            for at in range(0, len(data), step):
+                await self.ws.send(data[at:at + step])
         except websockets.exceptions.ConnectionClosed:
             pass
 

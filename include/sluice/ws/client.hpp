@@ -272,7 +272,7 @@ public:
     std::error_code error() const noexcept { return error_; }
     const client_options& options() const noexcept { return options_; }
     /// Heap bytes held by the action queue and the reassembly buffer (an idle
-    /// client is sizeof(ws::client), 768 bytes with GCC 12 on x86-64, plus this).
+    /// client is sizeof(ws::client), 784 bytes with GCC 12 on x86-64, plus this).
     std::size_t heap_bytes() const noexcept {
         return queue_.heap_bytes() + (message_.capacity() > 15 ? message_.capacity() + 1 : 0);
     }
@@ -302,8 +302,9 @@ private:
     }
 
     void queue_frame(opcode op, std::string_view payload) {
-        append_client_frame(queue_.begin_payload(), op, payload, rng_.next_u32());
-        queue_.commit(make_action(action_kind::transmit));
+        const std::uint32_t key = rng_.next_u32();
+        char* frame = queue_.push_uninitialized(make_action(action_kind::transmit), client_header_size(payload.size()) + payload.size());
+        write_client_frame(frame, op, payload, key);
     }
 
     void queue_close_frame(std::uint16_t code, std::string_view reason) {
