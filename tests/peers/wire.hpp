@@ -1,7 +1,8 @@
 #pragma once
-// The server side of a WebSocket, as the Nightingale, i386chat and singyeong
-// tests script it in byte mode: unmasked server frames, the 101 answer, and
-// the client's masked frames decoded back.
+// The server side of a WebSocket, as the byte-mode tests script it
+// (Nightingale, i386chat, singyeong; socketio and navigator through
+// tests/socketio/bytes.hpp): unmasked server frames, the 101 answer, and the
+// client's masked frames decoded back.
 #include <sluice/ws/handshake.hpp>
 
 #include <cstdint>
@@ -11,10 +12,10 @@
 
 namespace peer_wire {
 
-/// An unmasked server frame (FIN set) with opcode `op`.
-inline std::string frame(std::uint8_t op, std::string_view payload) {
+/// An unmasked server frame with opcode `op` (FIN clear when `fin` is false: more fragments follow).
+inline std::string frame(std::uint8_t op, std::string_view payload, bool fin = true) {
     std::string f;
-    f += static_cast<char>(0x80 | op);
+    f += static_cast<char>((fin ? 0x80 : 0) | op);
     const std::uint64_t n = payload.size();
     if (n < 126) {
         f += static_cast<char>(n);
@@ -30,6 +31,7 @@ inline std::string frame(std::uint8_t op, std::string_view payload) {
     return f;
 }
 inline std::string text(std::string_view payload) { return frame(0x1, payload); }
+inline std::string binary(std::string_view payload) { return frame(0x2, payload); }
 inline std::string close(std::uint16_t code) {
     std::string p;
     p += static_cast<char>(code >> 8);

@@ -1,34 +1,26 @@
 // Interop: ws::client and ws::session against real servers on 127.0.0.1,
 // started here on a free port: Debian's python3-websockets (10.4) and the npm
-// `ws` package (tests/package.json). A tiny blocking TCP client feeds the codec.
+// `ws` package (tests/package.json). A tiny blocking TCP client feeds the codec
+// (the process and the connection are tests/peers/net.hpp's).
 #include <sluice/ws/client.hpp>
 #include <sluice/ws/session.hpp>
 
 #include <doctest/doctest.h>
 
 #include "echo_machine.hpp"
+#include "peers/net.hpp"
 #include "support/support.hpp"
 #include "ws_test.hpp"
 
-#include <arpa/inet.h>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <random>
-#include <spawn.h>
 #include <string>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
-
-extern char** environ;
 
 using namespace sluice;
 using namespace ws_test;
@@ -36,108 +28,10 @@ using ws::action_kind;
 
 namespace {
 
-sluice::instant now() { return instant::from(std::chrono::steady_clock::now()); }
-
-std::string source_dir() {
-    const char* s = std::getenv("SLUICE_SOURCE");
-    return s && *s ? s : ".";
-}
-
-/// A peer server process: started with a pipe on stdin (closing it stops the
-/// server) and one on stdout (its first line gives the port).
-class peer_server {
-public:
-    peer_server(std::vector<std::string> argv, const char* name) : name_(name) {
-        int in[2], out[2];
-        if (pipe(in) != 0 || pipe(out) != 0) return;
-        posix_spawn_file_actions_t fa;
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-        posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-        posix_spawn_file_actions_addclose(&fa, in[1]);
-        posix_spawn_file_actions_addclose(&fa, out[0]);
-        std::vector<char*> args;
-        for (auto& a : argv) args.push_back(a.data());
-        args.push_back(nullptr);
-        const int rc = posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
-        posix_spawn_file_actions_destroy(&fa);
-        close(in[0]);
-        close(out[1]);
-        stdin_ = in[1];
-        if (rc != 0) {
-            pid_ = -1;
-            close(out[0]);
-            return;
-        }
-        // "listening 127.0.0.1 PORT"
-        std::string line;
-        char c;
-        while (line.size() < 200 && read(out[0], &c, 1) == 1 && c != '\n') line += c;
-        close(out[0]);
-        const auto sp = line.rfind(' ');
-        if (line.starts_with("listening ") && sp != std::string::npos) port_ = static_cast<std::uint16_t>(std::atoi(line.c_str() + sp + 1));
-        else MESSAGE(name_ << " did not start: '" << line << "'");
-    }
-    ~peer_server() {
-        if (stdin_ >= 0) close(stdin_);
-        if (pid_ > 0) {
-            int status = 0;
-            for (int i = 0; i < 50 && waitpid(pid_, &status, WNOHANG) == 0; ++i) usleep(20000);
-            if (waitpid(pid_, &status, WNOHANG) == 0) {
-                kill(pid_, SIGKILL);
-                waitpid(pid_, &status, 0);
-            }
-        }
-    }
-    peer_server(const peer_server&) = delete;
-    peer_server& operator=(const peer_server&) = delete;
-    std::uint16_t port() const { return port_; }
-    const char* name() const { return name_; }
-
-private:
-    const char* name_;
-    pid_t pid_ = -1;
-    int stdin_ = -1;
-    std::uint16_t port_ = 0;
-};
-
-/// A blocking TCP connection to 127.0.0.1 with a receive timeout.
-class tcp {
-public:
-    explicit tcp(std::uint16_t port) {
-        fd_ = socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        timeval tv{10, 0};
-        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        int one = 1;
-        setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-            close(fd_);
-            fd_ = -1;
-        }
-    }
-    ~tcp() { shut(); }
-    bool ok() const { return fd_ >= 0; }
-    void send_all(std::string_view s) {
-        while (fd_ >= 0 && !s.empty()) {
-            const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
-            if (n <= 0) return;
-            s.remove_prefix(static_cast<std::size_t>(n));
-        }
-    }
-    /// Bytes read (0 on EOF, -1 on error or timeout).
-    ssize_t recv_some(char* buf, std::size_t n) { return fd_ >= 0 ? ::recv(fd_, buf, n, 0) : 0; }
-    void shut() {
-        if (fd_ >= 0) close(fd_);
-        fd_ = -1;
-    }
-
-private:
-    int fd_ = -1;
-};
+using peer_net::now;
+using peer_net::source_dir;
+using peer_server = peer_net::process; // a server process: its first line gives the port
+using tcp = peer_net::tcp;
 
 /// Drives one ws::client over one tcp connection.
 struct driver {
@@ -148,7 +42,7 @@ struct driver {
     bool transport_ended = false;
     std::vector<char> buf = std::vector<char>(1 << 16);
 
-    driver(std::uint16_t port, std::string_view target, std::string_view headers = {}) : conn(port) {
+    driver(std::uint16_t port, std::string_view target, std::string_view headers = {}) : conn(port, tcp::mode::blocking) {
         REQUIRE(conn.ok());
         REQUIRE_FALSE(c.start({.host = "127.0.0.1", .port = port, .target = target, .header_block = headers}, now()));
     }
@@ -334,7 +228,7 @@ void run_interop(const peer_server& server) {
                 switch (e->action.io) {
                 case ws::io_op::connect:
                     CHECK(e->bytes == "127.0.0.1");
-                    conn = std::make_unique<tcp>(e->action.port);
+                    conn = std::make_unique<tcp>(e->action.port, tcp::mode::blocking);
                     REQUIRE(conn->ok());
                     s.transport_open(now());
                     break;
