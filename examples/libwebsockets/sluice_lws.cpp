@@ -233,6 +233,9 @@ private:
         lws_driver* self = reinterpret_cast<timer_slot*>(sul)->owner;
         self->machine_.handle_timeout(now());
         self->pump();
+        // lws runs due timers before it polls: wake that poll, so that run()
+        // sees a machine that stopped here even with no socket to wake it.
+        lws_cancel_service(self->context_);
     }
 
     Machine& machine_;
@@ -311,6 +314,7 @@ int run(Machine& m, const args& a, OnAction&& on_action, int& status, bool& done
     deadline_slot stop{{}, [&] {
                            (void)m.close(now());
                            d.pump();
+                           lws_cancel_service(d.context()); // see on_timer
                        }};
     if (a.seconds > 0) lws_sul_schedule(d.context(), 0, &stop.sul, on_deadline, static_cast<lws_usec_t>(a.seconds * 1e6));
     d.run([&] { return done; });

@@ -437,6 +437,44 @@ def test_lws_discord(ps):
     ends_with(1, bad)
 
 
+def test_lws_tls(ps):
+    # sluice-lws over wss:// against the Discord peer with a self-signed certificate
+    # (made like test_tls's): refused by default, trusted with --ca-file, names checked.
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        make_cert(d, "local", "DNS:localhost,IP:127.0.0.1")
+        make_cert(d, "other", "DNS:other.example")
+        peer = discord_peer(ps, "--heartbeat-interval", "500", "--token", "tok", "--cert", d / "local.pem", "--key", d / "local.key")
+        url = f"wss://127.0.0.1:{peer.port}"
+
+        # Verification is on by default: no connection gets through; --seconds ends the retries.
+        c = client(ps, "lws-tls-default", "discord", url, "--token", "tok", "--seconds", "1.5")
+        ends_with(0, c)
+        check(c.count("ready") == 0, "no session over an untrusted certificate")
+        check("self-signed certificate" in c.stderr_text(), f"stderr names the certificate: {c.stderr_text()}")
+        check(peer.count("connected") == 0, "no upgrade went through")
+
+        # --ca-file trusts it, by IP address and by name (SNI); a dropped connection resumes over TLS.
+        for u in (url, f"wss://localhost:{peer.port}"):
+            c = client(ps, "lws-tls-ca", "discord", u, "--token", "tok", "--ca-file", d / "local.pem", "--seconds", "5")
+            c.expect("ready")
+            c.expect("dispatch", t="GUILD_CREATE")
+            peer.command({"cmd": "message", "content": "over TLS", "drop": True})
+            c.expect("reconnecting", resume=True)
+            c.expect("dispatch", t="MESSAGE_CREATE", d=lambda m: m["content"] == "over TLS")
+            c.expect("resumed")
+            c.expect("closed", timeout=10)
+            ends_with(0, c)
+
+        # A trusted certificate for another name is still refused.
+        other = discord_peer(ps, "--token", "tok", "--cert", d / "other.pem", "--key", d / "other.key")
+        c = client(ps, "lws-tls-name", "discord", f"wss://127.0.0.1:{other.port}", "--token", "tok", "--ca-file", d / "other.pem",
+                   "--seconds", "1.5")
+        ends_with(0, c)
+        check(c.count("ready") == 0, "no session with a certificate for another name")
+        check(other.count("connected") == 0, "no upgrade went through (name mismatch)")
+
+
 def test_lws_singyeong(ps):
     peer = python_peer(ps, "singyeong_peer.py", "--heartbeat-interval", "500")
     c = client(ps, "lws-singyeong", "singyeong", f"singyeong://app@127.0.0.1:{peer.port}", "--client-id", "lws-1", "--seconds", "4")
@@ -465,7 +503,7 @@ TESTS = {
     "help": test_help, "ws": test_ws, "tls": test_tls, "socketio": test_socketio, "discord": test_discord,
     "discord_fatal": test_discord_fatal, "discord_zlib": test_discord_zlib, "midjourney": test_midjourney, "navigator": test_navigator,
     "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale,
-    "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong,
+    "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong, "lws_tls": test_lws_tls,
 }
 
 

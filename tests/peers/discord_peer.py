@@ -258,7 +258,7 @@ class DiscordPeer(peerlib.Peer):
         guilds = [{"id": str(1011118430651756540 + i), "unavailable": True} for i in range(self.args.guilds)]
         ready = {"v": 10, "user": {"id": s.user_id, "username": "sluice-demo-bot", "discriminator": "0", "bot": True,
                                    "avatar": None, "global_name": None},
-                 "session_type": "normal", "session_id": s.id, "resume_gateway_url": self.gateway_url(),
+                 "session_type": "normal", "session_id": s.id, "resume_gateway_url": self.gateway_url(conn.headers.get("Host")),
                  "guilds": guilds, "application": {"id": s.user_id, "flags": 0}}
         if shard is not None:
             ready["shard"] = shard
@@ -312,8 +312,14 @@ class DiscordPeer(peerlib.Peer):
                 self.sessions.pop(s.id, None)
                 self.emit("session_ended", session=s.id)
 
-    def gateway_url(self) -> str:
-        return f"ws://{self.args.host}:{self.port}"
+    def gateway_url(self, host: Optional[str] = None) -> str:
+        """Where to resume: the name the client connected to (from its Host
+        header, so that a TLS certificate for that name still matches; some
+        clients leave the port out of it) or the bound address, on our port."""
+        name = self.args.host
+        if host:
+            name = re.sub(r":\d+$", "", host)
+        return f"{'wss' if self.args.cert else 'ws'}://{name}:{self.port}"
 
     async def dispatch(self, s: Session, t: str, d: Any) -> int:
         s.seq += 1
@@ -592,7 +598,7 @@ class DiscordPeer(peerlib.Peer):
         ping = self.args.ping_interval if self.args.ping_interval and self.args.ping_interval > 0 else None
         async with websockets.serve(self._handler, self.args.host, self.args.port, process_request=self._process_request,
                                     max_size=self.args.max_size, ping_interval=ping, ping_timeout=ping,
-                                    compression=None) as server:
+                                    compression=None, ssl=peerlib.ssl_context(self.args)) as server:
             self.port = server.sockets[0].getsockname()[1]
             print(f"listening {self.args.host} {self.port} {self.rest_port}", flush=True)
             tasks = [] if self.args.no_stdin else [loop.create_task(self.read_stdin())]

@@ -40,6 +40,7 @@ import http
 import json
 import os
 import signal
+import ssl
 import sys
 import time
 import urllib.parse
@@ -409,6 +410,7 @@ class Peer:
             ping_interval=ping,
             ping_timeout=ping,
             compression=None,  # sluice's codec speaks no extensions; keep frames plain
+            ssl=ssl_context(self.args),
         ) as server:
             port = server.sockets[0].getsockname()[1]
             output(f"listening {self.args.host} {port}")
@@ -440,6 +442,17 @@ def common_arguments(parser: argparse.ArgumentParser, default_max_size: int) -> 
                    help=f"largest inbound message in bytes; larger closes with 1009 (default {default_max_size})")
     g.add_argument("--ping-interval", type=float, default=0,
                    help="send WebSocket pings this often in seconds and drop unanswered ones (0 = off, the default)")
+    g.add_argument("--cert", default=None, help="serve wss:// with this certificate chain (PEM; needs --key)")
+    g.add_argument("--key", default=None, help="the private key of --cert (PEM)")
+
+
+def ssl_context(args: argparse.Namespace) -> Optional[ssl.SSLContext]:
+    """The server's TLS context with --cert/--key, or None (plain ws://)."""
+    if not getattr(args, "cert", None):
+        return None
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    return ctx
 
 
 def main(peer_class: Callable[[argparse.Namespace], Peer], default_max_size: int = 1 << 20,
