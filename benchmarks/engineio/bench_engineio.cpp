@@ -41,7 +41,7 @@ std::string progress_json() {
 }
 std::string progress_frame() { return "42[\"task-progress\"," + progress_json() + "]"; }
 
-constexpr const char* open_packet = R"(0{"sid":"E","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})";
+constexpr const char* open_packet = R"(0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})";
 
 template <class M>
 void drain(M& m) {
@@ -60,7 +60,7 @@ void connect(nav::client& c) {
     (void)c.start(t);
     c.on_open(t);
     c.on_message(open_packet, message_type::text, t);
-    c.on_message(R"(40{"sid":"S"})", message_type::text, t);
+    c.on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, t);
     std::uint64_t job = 0;
     nav::txt2img_request r;
     r.model_name = "cyberrealisticXL_v31";
@@ -118,7 +118,7 @@ void navigator_bytes(benchmark::State& state) {
         return f;
     };
     std::string hello = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-                        std::string(accept.data(), accept.size()) + "\r\n\r\n" + frame(open_packet) + frame(R"(40{"sid":"S"})");
+                        std::string(accept.data(), accept.size()) + "\r\n\r\n" + frame(open_packet) + frame(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})");
     s.receive(hello, instant::zero());
     std::uint64_t job = 0, req = 0;
     nav::txt2img_request r;
@@ -199,7 +199,7 @@ void socketio_message(benchmark::State& state) {
     (void)c.start(instant::zero());
     c.on_open(instant::zero());
     c.on_message(open_packet, message_type::text, instant::zero());
-    c.on_message(R"(40{"sid":"S"})", message_type::text, instant::zero());
+    c.on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, instant::zero());
     drain(c);
     const std::string frame = progress_frame();
     std::size_t n = 0;
@@ -242,9 +242,10 @@ void socketio_idle(benchmark::State& state) {
         (void)c->start(instant::zero());
         c->on_open(instant::zero());
         c->on_message(open_packet, message_type::text, instant::zero());
-        c->on_message(R"(40{"sid":"S"})", message_type::text, instant::zero());
+        c->on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, instant::zero());
         c->on_message("2", message_type::text, instant::zero());
         drain(*c);
+        c->shrink(); // what a long-idle client holds
         return c;
     });
 }
@@ -258,8 +259,11 @@ void navigator_idle(benchmark::State& state) {
         (void)c->start(t);
         c->on_open(t);
         c->on_message(open_packet, message_type::text, t);
-        c->on_message(R"(40{"sid":"S"})", message_type::text, t);
+        c->on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, t);
+        c->on_message(progress_frame(), message_type::text, t); // someone else's job: dropped
+        c->on_message("2", message_type::text, t);
         drain(*c);
+        c->shrink(); // what a long-idle client holds
         return c;
     });
 }

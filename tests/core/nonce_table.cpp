@@ -387,10 +387,11 @@ TEST_CASE("nonce_table: no allocation after construction") {
 
 TEST_CASE("nonce_table: matches a reference model (randomized)") {
     // Reference: a std::map of key -> (deadline, value) and a running max clock.
-    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    // Seeds 41-80 use on-demand storage (growing, and shrunk when empty).
+    for (std::uint64_t seed = 1; seed <= 80; ++seed) {
         sluice_test::test_rng rng{seed};
         const std::size_t cap = 1 + rng.below(40);
-        nonce_table<int> t(cap);
+        nonce_table<int> t(cap, seed > 40 ? sluice::table_storage::on_demand : sluice::table_storage::upfront);
         std::map<std::uint64_t, std::pair<std::int64_t, int>> ref;
         std::int64_t clock_max = INT64_MIN;
         std::int64_t now = static_cast<std::int64_t>(rng.below(100));
@@ -480,6 +481,27 @@ TEST_CASE("nonce_table: matches a reference model (randomized)") {
                         ref.erase(it);
                     });
                     CHECK(ref.empty());
+                } else if (rng.below(10) == 0) { // the odd keys lost, earliest first
+                    std::vector<std::pair<std::int64_t, std::uint64_t>> got, want;
+                    for (const auto& [k, dv] : ref)
+                        if (k % 2 == 1) want.emplace_back(dv.first, k);
+                    const std::size_t n = t.drain_if([](std::uint64_t k, const int&) noexcept { return k % 2 == 1; },
+                                                     [&](std::uint64_t k, int v) {
+                                                         const auto it = ref.find(k);
+                                                         REQUIRE(it != ref.end());
+                                                         CHECK(it->second.second == v);
+                                                         got.emplace_back(it->second.first, k);
+                                                         ref.erase(it);
+                                                     });
+                    CHECK(n == want.size());
+                    for (std::size_t i = 1; i < got.size(); ++i) CHECK(got[i - 1].first <= got[i].first);
+                    std::sort(want.begin(), want.end());
+                    std::sort(got.begin(), got.end());
+                    CHECK(got == want);
+                } else if (rng.below(5) == 0) {
+                    t.shrink();
+                    if (seed > 40 && ref.empty()) CHECK(t.heap_bytes() == 0);
+                    if (seed <= 40) CHECK(t.heap_bytes() == nonce_table<int>::storage_bytes(cap));
                 }
             }
             // Invariants after every step.
@@ -507,6 +529,86 @@ TEST_CASE("nonce_table: sizes") {
     CHECK(sizeof(nonce_table<job>) <= 64);
     CHECK(nonce_table<job>::storage_bytes(0) == 0);
     CHECK(nonce_table<job>::storage_bytes(64) == 64 * (40 + 4) + 128 * 4);
+}
+
+TEST_CASE("nonce_table: on-demand storage grows to the peak, then allocates nothing; shrink frees it when empty") {
+    nonce_table<std::uint64_t> t(64, sluice::table_storage::on_demand);
+    CHECK(t.capacity() == 64);
+    CHECK(t.allocated() == 0);
+    CHECK(t.heap_bytes() == 0);
+    CHECK(t.next_deadline() == instant::never());
+    CHECK_FALSE(t.resolve(1).has_value());
+    CHECK(t.cancel(1) == core_errc::unknown_key);
+    for (std::uint64_t k = 0; k < 20; ++k) REQUIRE_FALSE(t.insert(k, ms(static_cast<std::int64_t>(100 - k)), k * 10));
+    CHECK(t.allocated() == 32); // 4, 8, 16, 32
+    CHECK(t.heap_bytes() == nonce_table<std::uint64_t>::storage_bytes(32));
+    CHECK(t.next_deadline() == ms(81));
+    for (std::uint64_t k = 0; k < 20; ++k) CHECK(*t.find(k) == k * 10); // values moved with their slots
+    {
+        sluice_test::allocation_counter alloc; // at most 20 pending again: no allocation
+        for (int round = 0; round < 100; ++round) {
+            for (std::uint64_t k = 0; k < 20; ++k) CHECK(t.resolve(k).value_or(999) == k * 10);
+            for (std::uint64_t k = 0; k < 20; ++k) REQUIRE_FALSE(t.insert(k, ms(static_cast<std::int64_t>(100 - k)), k * 10));
+        }
+        CHECK(alloc.count() == 0);
+    }
+    t.shrink(); // not empty: nothing happens
+    CHECK(t.allocated() == 32);
+    for (std::uint64_t k = 20; k < 64; ++k) REQUIRE_FALSE(t.insert(k, instant::never(), k));
+    CHECK(t.allocated() == 64);
+    CHECK(t.insert(99, instant::never(), 99) == core_errc::table_full);
+    CHECK(t.drain_all([](std::uint64_t, std::uint64_t) {}) == 64);
+    t.shrink();
+    CHECK(t.allocated() == 0);
+    CHECK(t.heap_bytes() == 0);
+    REQUIRE_FALSE(t.insert(7, ms(5), 70)); // allocates again
+    CHECK(t.allocated() == 4);
+    CHECK(t.expire(ms(5), [](std::uint64_t k, std::uint64_t v) { CHECK(v == k * 10); }) == 1);
+}
+
+TEST_CASE("nonce_table: an on-demand table grows while a callback holds entries") {
+    nonce_table<tracked> t(16, sluice::table_storage::on_demand);
+    for (int k = 0; k < 4; ++k) REQUIRE_FALSE(t.emplace(static_cast<std::uint64_t>(k), ms(k), k));
+    CHECK(t.allocated() == 4);
+    std::vector<int> fired;
+    // Each callback inserts two more entries: the first forces growth while
+    // the rest of the firing list still holds its slots.
+    t.drain_all([&](std::uint64_t k, tracked&& v) {
+        fired.push_back(v.id);
+        (void)t.emplace(100 + k, ms(50), static_cast<int>(100 + k));
+        (void)t.emplace(200 + k, ms(60), static_cast<int>(200 + k));
+    });
+    CHECK(fired == std::vector<int>{0, 1, 2, 3});
+    CHECK(t.size() == 8);
+    CHECK(t.allocated() == 8);
+    for (std::uint64_t k = 0; k < 4; ++k) {
+        REQUIRE(t.find(100 + k) != nullptr);
+        CHECK(t.find(100 + k)->id == static_cast<int>(100 + k));
+    }
+    t.clear();
+    CHECK(tracked::live == 0);
+}
+
+TEST_CASE("nonce_table: drain_if hands out the matching entries, earliest first, and keeps the rest as they were") {
+    nonce_table<int> t(8);
+    REQUIRE_FALSE(t.insert(1, ms(30), 1));
+    REQUIRE_FALSE(t.insert(2, ms(10), 2));
+    REQUIRE_FALSE(t.insert(3, ms(20), 3));
+    REQUIRE_FALSE(t.insert(4, instant::never(), 4));
+    std::vector<std::uint64_t> lost;
+    const std::size_t n = t.drain_if([](std::uint64_t, const int& v) noexcept { return v != 2; },
+                                     [&](std::uint64_t k, int) {
+                                         lost.push_back(k);
+                                         if (k == 3) (void)t.insert(3, ms(40), 33); // a retry stays pending
+                                     });
+    CHECK(n == 3);
+    CHECK(lost == std::vector<std::uint64_t>{3, 1, 4});
+    CHECK(t.size() == 2);
+    CHECK(t.deadline_of(2) == ms(10));
+    CHECK(*t.find(3) == 33);
+    CHECK(t.next_deadline() == ms(10));
+    CHECK(t.drain_if([](std::uint64_t, const int&) noexcept { return false; }, [](std::uint64_t, int) {}) == 0);
+    CHECK(t.size() == 2);
 }
 
 } // TEST_SUITE

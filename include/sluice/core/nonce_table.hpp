@@ -9,23 +9,33 @@
 //     table.resolve(nonce)                   // reply arrived: the job, once
 //     table.expire(now, on_timeout)          // deadline passed: on_timeout(nonce, job), once
 //     table.drain_all(on_lost)               // connection lost: every job, once
+//     table.drain_if(pred, on_lost)          // part of it lost (one namespace): those jobs, once
 //
 // Keys are 64-bit numbers. Protocols whose nonces are strings use nonces the
 // client generates itself (a snowflake, a counter), so the client keeps the
 // number and formats the string when it sends; a reply's string is parsed back
 // (`from_chars` for snowflakes) and an unparsable one matches nothing.
 //
-// Capacity is fixed at construction: all storage is allocated there, once;
-// nothing allocates afterwards. A full table refuses with a clear error
-// rather than growing, so a peer that never replies cannot exhaust memory.
+// Capacity is fixed at construction. By default all storage is allocated
+// there, once, and nothing allocates afterwards. With table_storage::on_demand
+// nothing is allocated until the first insert, the storage doubles when it is
+// full (from 4 entries up to the capacity), and shrink() gives it back once
+// the table is empty, so an idle client holds no table at all; once the
+// storage has grown to the peak number of pending entries nothing allocates
+// again. Either way a full table refuses with a clear error rather than
+// growing past its capacity, so a peer that never replies cannot exhaust
+// memory.
 //
-// Complexity: insert, resolve, cancel, reschedule O(log n); find O(1)
-// expected; next_deadline O(1); expire O(k log n) for k timed-out entries.
+// Complexity: insert, resolve, cancel, reschedule O(log n) (an on-demand
+// table's growth O(n), amortized O(1)); find O(1) expected; next_deadline
+// O(1); expire O(k log n) for k timed-out entries; drain_if O(n log n).
 //
-// Includes: <cstddef>, <cstdint>; <memory> for unique_ptr (the storage);
+// Includes: <algorithm> for std::min; <cstddef>, <cstdint>; <memory> for
+// unique_ptr (the storage);
 // <new> for placement new and std::launder; <optional> for resolve();
 // <type_traits> and <utility> for the Value requirements and std::move;
 // <system_error>, "errc.hpp" for errors; "time.hpp" for instant.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -39,6 +49,12 @@
 #include "time.hpp"
 
 namespace sluice {
+
+/// When a nonce_table allocates its storage.
+enum class table_storage : std::uint8_t {
+    upfront,   ///< all of it at construction; nothing allocates afterwards (the default)
+    on_demand, ///< on the first insert, doubling when full up to the capacity; shrink() frees it when empty
+};
 
 /// A bounded table of pending requests: key -> (deadline, Value).
 ///
@@ -71,22 +87,17 @@ public:
     static constexpr std::size_t max_capacity = std::size_t{1} << 30;
 
     /// An empty table for at most `capacity` pending entries (clamped to
-    /// max_capacity). Allocates all storage here, once: storage_bytes(capacity)
-    /// bytes in three blocks. A capacity of 0 is allowed (every insert fails
-    /// with table_full) and allocates nothing. With exceptions enabled,
+    /// max_capacity). With table_storage::upfront (the default) allocates all
+    /// storage here, once: storage_bytes(capacity) bytes in three blocks. With
+    /// table_storage::on_demand allocates nothing here; see emplace() and
+    /// shrink(). A capacity of 0 is allowed (every insert fails with
+    /// table_full) and allocates nothing. With exceptions enabled,
     /// std::bad_alloc propagates; without, allocation failure aborts.
-    explicit nonce_table(std::size_t capacity) {
+    explicit nonce_table(std::size_t capacity, table_storage storage = table_storage::upfront)
+        : on_demand_(storage == table_storage::on_demand) {
         if (capacity > max_capacity) capacity = max_capacity;
-        if (capacity == 0) return;
-        const std::size_t index_size = index_cells(capacity);
-        slots_ = std::make_unique_for_overwrite<slot[]>(capacity);
-        heap_ = std::make_unique_for_overwrite<std::uint32_t[]>(capacity);
-        index_ = std::make_unique_for_overwrite<std::uint32_t[]>(index_size);
-        for (std::size_t i = 0; i < index_size; ++i) index_[i] = npos;
-        for (std::size_t i = 0; i < capacity; ++i) slots_[i].link = i + 1 < capacity ? static_cast<std::uint32_t>(i + 1) : npos;
-        free_ = 0;
         capacity_ = static_cast<std::uint32_t>(capacity);
-        mask_ = index_size - 1;
+        if (capacity != 0 && !on_demand_) grow(capacity_);
     }
 
     nonce_table(const nonce_table&) = delete;
@@ -104,7 +115,9 @@ public:
 
     /// Adds a pending entry: `key` times out at `deadline` (never() = no
     /// timeout) unless resolved or cancelled first. Constructs the value from
-    /// `args` only on success.
+    /// `args` only on success. An on-demand table whose storage is full but
+    /// below capacity() first doubles it (allocates; an allocation failure
+    /// here terminates, as this function is noexcept).
     /// Errors (the table is unchanged, `args` are untouched):
     ///  - core_errc::duplicate_key: `key` is already pending. The caller picks
     ///    another nonce (a generator's next()) or resolves the old one first.
@@ -117,7 +130,11 @@ public:
     [[nodiscard]] std::error_code emplace(key_type key, instant deadline, Args&&... args) noexcept(std::is_nothrow_constructible_v<Value, Args&&...>) {
         std::size_t pos = 0;
         if (lookup(key, pos)) return core_errc::duplicate_key;
-        if (free_ == npos) return core_errc::table_full;
+        if (free_ == npos) {
+            if (allocated_ == capacity_) return core_errc::table_full;
+            grow(allocated_ < 2 ? std::min<std::uint32_t>(capacity_, 4) : std::min<std::uint32_t>(capacity_, 2 * allocated_));
+            lookup(key, pos); // the index was rebuilt: find the empty cell again
+        }
         const std::uint32_t s = free_;
         slot& e = slots_[s];
         ::new (static_cast<void*>(e.storage)) Value(std::forward<Args>(args)...); // may throw before anything changed
@@ -233,6 +250,54 @@ public:
         return fire(head, on_lost);
     }
 
+    /// Part of the connection lost (one namespace of several): removes every
+    /// pending entry for which `pred(key, const Value&)` is true and hands each
+    /// to `on_lost(key, Value&&)` exactly once, earliest deadline first; the
+    /// others stay pending, untouched (same deadlines, same values). Returns
+    /// how many were handed out. `pred` must not throw and must not touch the
+    /// table; `on_lost` may, as for drain_all.
+    template <class P, class F>
+    std::size_t drain_if(P&& pred, F&& on_lost) noexcept(noexcept(on_lost(key_type{}, std::declval<Value&&>()))) {
+        static_assert(std::is_nothrow_invocable_r_v<bool, P&, key_type, const Value&>,
+                      "nonce_table::drain_if: pred(key, const Value&) must be noexcept and return bool");
+        std::uint32_t head = npos, tail = npos;
+        while (size_ != 0) detach_top(head, tail); // every entry, in deadline order
+        std::uint32_t fire_head = npos, fire_tail = npos;
+        while (head != npos) {
+            const std::uint32_t s = head;
+            head = slots_[s].link;
+            if (pred(slots_[s].key, std::as_const(*slots_[s].value()))) {
+                slots_[s].link = npos;
+                if (fire_tail == npos) fire_head = s;
+                else slots_[fire_tail].link = s;
+                fire_tail = s;
+            } else {
+                restore(s);
+            }
+        }
+        return fire(fire_head, on_lost);
+    }
+
+    /// An on-demand table that is empty (nothing pending, nothing being handed
+    /// to a callback) frees its storage; the next insert allocates again.
+    /// Does nothing otherwise, and nothing for an upfront table.
+    void shrink() noexcept {
+        if (!on_demand_ || size_ != 0 || allocated_ == 0) return;
+        std::uint32_t free_slots = 0; // a slot off the free list is being handed to a callback
+        for (std::uint32_t s = free_; s != npos; s = slots_[s].link) ++free_slots;
+        if (free_slots != allocated_) return;
+        slots_.reset();
+        heap_.reset();
+        index_.reset();
+        mask_ = 0;
+        allocated_ = 0;
+        free_ = npos;
+    }
+
+    /// Heap bytes the table holds now: storage_bytes(capacity()) for an
+    /// upfront table, 0 to that for an on-demand one.
+    std::size_t heap_bytes() const noexcept { return storage_bytes(allocated_); }
+
     /// Destroys every pending value without callbacks.
     void clear() noexcept {
         while (size_ != 0) {
@@ -248,8 +313,11 @@ public:
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     std::size_t capacity() const noexcept { return capacity_; }
+    /// Entries the storage holds now (capacity() for an upfront table).
+    std::size_t allocated() const noexcept { return allocated_; }
 
-    /// Heap memory a table of `capacity` allocates at construction, beyond
+    /// Heap memory a table of `capacity` allocates at construction (an
+    /// on-demand table: once its storage holds `capacity` entries), beyond
     /// sizeof(nonce_table). Per entry: a slot of 20 bytes plus sizeof(Value),
     /// rounded up to 8 (or Value's alignment); 4 bytes of deadline heap; 8 to
     /// 16 bytes of hash index (a power of two >= 2 * capacity cells of 4 bytes).
@@ -285,10 +353,55 @@ private:
         return static_cast<std::size_t>(k ^ (k >> 31));
     }
 
+    // Storage for `n` > allocated_ entries: every value moves to the same
+    // slot number in the new blocks (all allocated slots hold one, pending or
+    // detached for a callback; their links stay valid), the new slots join the
+    // free list and the index is rebuilt for the pending ones.
+    void grow(std::uint32_t n) {
+        const std::size_t cells = index_cells(n);
+        auto slots = std::make_unique_for_overwrite<slot[]>(n);
+        auto heap = std::make_unique_for_overwrite<std::uint32_t[]>(n);
+        auto index = std::make_unique_for_overwrite<std::uint32_t[]>(cells);
+        for (std::uint32_t i = 0; i < allocated_; ++i) {
+            slot& from = slots_[i];
+            slot& to = slots[i];
+            to.key = from.key;
+            to.deadline = from.deadline;
+            to.link = from.link;
+            ::new (static_cast<void*>(to.storage)) Value(std::move(*from.value()));
+            from.value()->~Value();
+        }
+        for (std::uint32_t i = 0; i < size_; ++i) heap[i] = heap_[i];
+        for (std::uint32_t i = allocated_; i < n; ++i) slots[i].link = i + 1 < n ? i + 1 : npos;
+        for (std::size_t i = 0; i < cells; ++i) index[i] = npos;
+        free_ = allocated_ < n ? allocated_ : npos;
+        slots_ = std::move(slots);
+        heap_ = std::move(heap);
+        index_ = std::move(index);
+        mask_ = static_cast<std::uint32_t>(cells - 1);
+        allocated_ = n;
+        for (std::uint32_t i = 0; i < size_; ++i) {
+            std::size_t pos = 0;
+            lookup(slots_[heap_[i]].key, pos);
+            index_[pos] = heap_[i];
+        }
+    }
+
+    // A detached entry pending again: indexed, on the heap (drain_if).
+    void restore(std::uint32_t s) noexcept {
+        std::size_t pos = 0;
+        lookup(slots_[s].key, pos);
+        index_[pos] = s;
+        heap_[size_] = s;
+        slots_[s].link = size_;
+        ++size_;
+        sift_up(size_ - 1);
+    }
+
     // True and pos = its index cell when `key` is pending; false and pos = the
-    // empty cell where it would go (undefined when capacity is 0).
+    // empty cell where it would go (undefined when no storage is allocated).
     bool lookup(key_type key, std::size_t& pos) const noexcept {
-        if (capacity_ == 0) return false;
+        if (allocated_ == 0) return false;
         pos = hash(key) & mask_;
         while (index_[pos] != npos) {
             if (slots_[index_[pos]].key == key) return true;
@@ -405,18 +518,22 @@ private:
         index_ = std::move(o.index_);
         mask_ = std::exchange(o.mask_, 0);
         capacity_ = std::exchange(o.capacity_, 0);
+        allocated_ = std::exchange(o.allocated_, 0);
         size_ = std::exchange(o.size_, 0);
         free_ = std::exchange(o.free_, npos);
         clamp_ = o.clamp_;
+        on_demand_ = o.on_demand_;
     }
 
     std::unique_ptr<slot[]> slots_;          // capacity_ entries
     std::unique_ptr<std::uint32_t[]> heap_;  // size_ slot numbers, a binary min-heap on deadline
     std::unique_ptr<std::uint32_t[]> index_; // mask_ + 1 cells: slot number or npos (open addressing)
-    std::size_t mask_ = 0;
-    std::uint32_t capacity_ = 0;
-    std::uint32_t size_ = 0;
-    std::uint32_t free_ = npos; // head of the free slot list
+    std::uint32_t mask_ = 0;      // index cells - 1
+    std::uint32_t capacity_ = 0;  // the most entries ever pending at once
+    std::uint32_t allocated_ = 0; // slots in the storage (capacity_ unless on demand)
+    std::uint32_t size_ = 0;      // pending entries (on the heap)
+    std::uint32_t free_ = npos;   // head of the free slot list
+    bool on_demand_ = false;
     monotonic_clamp clamp_;
 };
 

@@ -50,6 +50,15 @@
 
 namespace sluice::engineio {
 
+namespace detail {
+/// Heap bytes a string holds: its capacity and terminator once it has left
+/// the in-object buffer (short strings hold none).
+inline std::size_t heap_of(const std::string& s) noexcept {
+    static const std::size_t in_object = std::string().capacity();
+    return s.capacity() > in_object ? s.capacity() + 1 : 0;
+}
+} // namespace detail
+
 /// WebSocket close codes the session asks for.
 inline constexpr std::uint16_t close_normal = 1000;         ///< the caller closed, a timeout, a server close packet
 inline constexpr std::uint16_t close_protocol_error = 1002; ///< the server sent a malformed or unexpected packet
@@ -136,9 +145,7 @@ class session {
 public:
     /// `rng` (backoff jitter) must outlive the session. The config is used as
     /// given; call cfg.validate() first to report bad input.
-    session(config cfg, entropy rng) : cfg_(std::move(cfg)), backoff_(cfg_.reconnect_backoff, rng) {
-        sid_.reserve(64); // the sid is rewritten on each handshake; real sids are 20 characters
-    }
+    session(config cfg, entropy rng) : cfg_(std::move(cfg)), backoff_(cfg_.reconnect_backoff, rng) {}
 
     /// Connects: queues an open action for config::url and arms the connect
     /// timer. Errors: errc::already_started unless the state is closed (the
@@ -175,7 +182,8 @@ public:
             if (p.type != packet_type::open) return fail(make_error_code(errc::unexpected_packet), close_protocol_error, now, s);
             handshake h;
             if (const auto ec = parse_handshake(p.data, h)) return fail(ec, close_protocol_error, now, s);
-            sid_.assign(h.sid);
+            if (h.sid.size() > sid_.capacity()) sid_ = std::string(h.sid); // sized exactly (assign would double)
+            else sid_.assign(h.sid);
             h.sid = sid_;
             if (h.max_payload == 0) h.max_payload = cfg_.default_max_payload;
             ping_interval_ = h.ping_interval;
@@ -302,6 +310,8 @@ public:
     /// Attempts since the last successful handshake.
     std::uint32_t attempts() const noexcept { return backoff_.attempts(); }
     const config& settings() const noexcept { return cfg_; }
+    /// Heap bytes the session holds: its URL, headers and sid strings.
+    std::size_t heap_bytes() const noexcept { return detail::heap_of(cfg_.url) + detail::heap_of(cfg_.headers) + detail::heap_of(sid_); }
 
 private:
     enum class timer : std::uint8_t { connect, ping, reconnect };

@@ -42,7 +42,13 @@
 // Lifetimes: every view in a polled action (and the task, queued and models
 // it points to) is valid until the next mutating call on the client.
 //
-// Includes: <array>, <chrono>, <cstdint>, <cstring>, <optional>, <span>,
+// Memory: an idle connected client holds its configuration, the event
+// stream's session and its sids. The action queue (with the polled entry),
+// the decoded payloads (task, queued, models), the job and request tables and
+// the held early events are allocated on first use and given back by
+// shrink() while unused; heap_bytes() says what the client holds.
+//
+// Includes: <array>, <chrono>, <cstdint>, <cstring>, <memory>, <optional>, <span>,
 // <string>, <string_view>, <system_error>, <vector>; core/{action_queue,
 // entropy,nonce_table}.hpp; socketio/session.hpp for the event stream;
 // navigator/{errc,types,tracker}.hpp.
@@ -50,6 +56,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,12 +75,12 @@
 namespace sluice::navigator {
 
 /// How the client reaches Navigator, and its limits.
-struct config {
+/// What a client keeps of its configuration (settings()): everything but
+/// the event stream's, which its Socket.IO session keeps
+/// (events().engine().settings()).
+struct client_settings {
     /// The HTTP API's origin, without a trailing slash: "http://127.0.0.1:3333".
     std::string http_base = "http://127.0.0.1:3333";
-    /// The Socket.IO connection (events.engine.url, e.g.
-    /// engineio::make_url("ws://127.0.0.1:3334")), its reconnection and limits.
-    socketio::config events{};
     /// When not empty, sent as "Authorization: <value>" with every HTTP
     /// request and with the WebSocket upgrade (later Navigator versions
     /// require it).
@@ -86,6 +93,13 @@ struct config {
     bool generate_job_ids = true;   ///< the client picks each job's job_id (unless the request has one)
     bool fetch_image_on_finish = true; ///< request the final image when a job finishes
     bool report_foreign_events = false; ///< also report other clients' job events (as `event` actions)
+};
+
+/// A client's configuration: client_settings and the event stream's.
+struct config : client_settings {
+    /// The Socket.IO connection (events.engine.url, e.g.
+    /// engineio::make_url("ws://127.0.0.1:3334")), its reconnection and limits.
+    socketio::config events{};
 
     /// A Navigator on this machine with the seed's ports.
     static config local(std::uint16_t http_port = 3333, std::uint16_t socket_port = 3334) {
@@ -188,11 +202,13 @@ public:
     };
 
     /// `rng` (job ids, reconnect jitter) must outlive the client. Validate
-    /// the config first (cfg.validate()). Allocates every table here.
+    /// the config first (cfg.validate()). The tables are sized by the config
+    /// and allocated on first use.
     client(config cfg, entropy rng)
-        : cfg_(prepare(std::move(cfg))), rng_(rng), events_(cfg_.events, rng), jobs_(cfg_.max_jobs), requests_(cfg_.max_requests) {
-        early_.resize(cfg_.early_events); // their buffers grow on first use (events before a queue answer are rare)
-        (void)events_.join("/", {}, instant::zero(), sink_);
+        : cfg_(cfg), rng_(rng), events_(events_config(std::move(cfg)), rng), jobs_(cfg_.max_jobs),
+          requests_(cfg_.max_requests, table_storage::on_demand) {
+        sio_sink k{*this};
+        (void)events_.join("/", {}, instant::zero(), k);
     }
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -202,10 +218,16 @@ public:
     /// Connects the Socket.IO event stream. Submit jobs once `connected`
     /// arrives, or their first events may be missed.
     /// Errors: engineio::errc::already_started.
-    std::error_code start(instant now) { return events_.start(clamp_(now), sink_); }
+    std::error_code start(instant now) {
+        sio_sink k{*this};
+        return events_.start(clamp_(now), k);
+    }
     /// Closes the event stream for good (until start()); unfinished jobs fail
     /// with connection_lost.
-    void close(instant now) { events_.close(clamp_(now), sink_); }
+    void close(instant now) {
+        sio_sink k{*this};
+        events_.close(clamp_(now), k);
+    }
 
     // ---- REST ------------------------------------------------------------------------
 
@@ -304,20 +326,28 @@ public:
 
     // ---- message_machine ------------------------------------------------------------
 
-    void on_open(instant now) { events_.on_open(clamp_(now), sink_); }
+    void on_open(instant now) {
+        sio_sink k{*this};
+        events_.on_open(clamp_(now), k);
+    }
     void on_message(std::string_view msg, message_type type, instant now) {
         now = clamp_(now);
-        events_.on_message(msg, type, now, sink_);
+        sio_sink k{*this};
+        events_.on_message(msg, type, now, k);
         if (refused_) { // the server refused namespace "/": no events will ever come on this connection
             refused_ = false;
-            events_.close(now, sink_);
+            events_.close(now, k);
         }
     }
-    void on_close(const close_info& info, instant now) { events_.on_close(info, clamp_(now), sink_); }
+    void on_close(const close_info& info, instant now) {
+        sio_sink k{*this};
+        events_.on_close(info, clamp_(now), k);
+    }
     /// Fires the Socket.IO timers, HTTP request deadlines and job deadlines.
     void handle_timeout(instant now) {
         now = clamp_(now);
-        events_.handle_timeout(now, sink_);
+        sio_sink k{*this};
+        events_.handle_timeout(now, k);
         requests_.expire(now, [&](std::uint64_t, pending_request&& r) {
             handle_response(r, 0, {}, make_error_code(errc::request_timeout), now);
         });
@@ -334,8 +364,10 @@ public:
     /// The next action or nullptr; valid (with everything it points to)
     /// until the next mutating call.
     const entry* poll() {
-        const auto* e = queue_.poll();
+        if (!io_) return nullptr;
+        const auto* e = io_->queue.poll();
         if (e == nullptr) return nullptr;
+        entry& current_ = io_->current;
         const stored& s = e->action;
         action a{.kind = s.kind, .op = s.op, .type = s.type, .close_code = s.close_code};
         if (s.kind == action_kind::transport) {
@@ -368,8 +400,8 @@ public:
             a.request = {s.request, s1, s2, s2.substr(std::min(s2.size(), http_base_len())), s3, s4};
             break;
         case action_kind::models:
-            if (decode_models(s1, models_)) a.detail_error = make_error_code(errc::bad_response);
-            a.models = models_;
+            if (decode_models(s1, decoded().models)) a.detail_error = make_error_code(errc::bad_response);
+            a.models = decoded().models;
             break;
         case action_kind::job:
             a.job_id = s1;
@@ -399,7 +431,43 @@ public:
     /// True while the event stream's namespace "/" is connected.
     bool is_connected() const noexcept { return events_.state_of("/") == socketio::namespace_state::connected; }
     std::size_t pending_requests() const noexcept { return requests_.size(); }
-    const config& settings() const noexcept { return cfg_; }
+    /// The configuration but the event stream's (events().engine().settings() has that).
+    const client_settings& settings() const noexcept { return cfg_; }
+
+    // ---- memory -----------------------------------------------------------------
+
+    /// Gives back what an idle client does not need: the action queue and the
+    /// polled entry once everything was polled, the decoded payloads, the
+    /// request table when no request is pending, the job table when no job is
+    /// tracked (forget() ended ones), the held early events when none is
+    /// held, and the event stream's unused buffers (socketio::session::shrink).
+    /// Views from the last poll() become invalid. The next use allocates again.
+    void shrink() noexcept {
+        if (io_ && io_->queue.empty()) io_.reset();
+        decoded_.reset();
+        requests_.shrink();
+        jobs_.shrink();
+        bool held = false;
+        for (const auto& ev : early_) held = held || ev.used;
+        if (!held) {
+            std::vector<early_event>().swap(early_);
+            early_next_ = 0;
+        }
+        events_.shrink();
+    }
+    /// Heap bytes the client holds (capacities of its strings, vectors and
+    /// tables; libstdc++'s short strings count 0), the event stream's included.
+    std::size_t heap_bytes() const noexcept {
+        using engineio::detail::heap_of;
+        std::size_t n = heap_of(cfg_.http_base) + heap_of(cfg_.authorization) + events_.heap_bytes() + jobs_.heap_bytes() + requests_.heap_bytes() +
+                        early_.capacity() * sizeof(early_event);
+        for (const auto& ev : early_) n += heap_of(ev.job_id) + heap_of(ev.args);
+        if (io_) n += sizeof(io_state) + io_->queue.heap_bytes() + heap_of(io_->id_scratch);
+        if (decoded_) {
+            n += sizeof(decoded_state) + decoded_->models.capacity() * sizeof(model); // (task strings not counted)
+        }
+        return n;
+    }
 
 private:
     enum class request_kind : std::uint8_t { models, submit, image, preview };
@@ -442,26 +510,26 @@ private:
     // into the Navigator logic.
     struct sio_sink {
         client& c;
-        std::string& begin_send() { return c.queue_.begin_payload(); }
-        void commit_send(message_type t) { c.queue_.commit(stored{.op = transport_op::send, .type = t}); }
-        void rollback_send() { c.queue_.rollback(); }
+        std::string& begin_send() { return c.queue().begin_payload(); }
+        void commit_send(message_type t) { c.queue().commit(stored{.op = transport_op::send, .type = t}); }
+        void rollback_send() { c.queue().rollback(); }
         void open_transport(std::string_view url, std::string_view headers) {
-            std::string& out = c.queue_.begin_payload();
+            std::string& out = c.queue().begin_payload();
             out.append(url);
             if (!headers.empty()) {
                 out.append("\r\n");
                 out.append(headers);
             }
-            c.queue_.commit(stored{.op = transport_op::open});
+            c.queue().commit(stored{.op = transport_op::open});
         }
         void close_transport(std::uint16_t code, std::string_view reason) {
-            c.queue_.push(stored{.op = transport_op::close, .close_code = code}, reason);
+            c.queue().push(stored{.op = transport_op::close, .close_code = code}, reason);
         }
         void engine_opened(const engineio::handshake&, instant) {}
         void engine_ping(instant) {}
         void engine_disconnected(std::error_code ec, std::optional<std::uint16_t> code, instant retry_at, instant) {
             stored s{.kind = action_kind::disconnected, .error = ec, .peer_close = code, .retry_at = retry_at};
-            c.queue_.push(s);
+            c.queue().push(s);
             if (retry_at.is_never()) // no more events will come: unfinished jobs cannot end otherwise
                 c.jobs_.fail_all([&](std::uint64_t h) { c.push_job(h, job_status::failed, make_error_code(errc::connection_lost)); });
         }
@@ -473,30 +541,30 @@ private:
             c.refused_ = true; // closed once the session's call returns (see on_message)
         }
         void namespace_disconnected(std::string_view, std::error_code ec, instant) {
-            if (ec == socketio::errc::server_disconnect) c.queue_.push(stored{.kind = action_kind::disconnected, .error = ec});
+            if (ec == socketio::errc::server_disconnect) c.queue().push(stored{.kind = action_kind::disconnected, .error = ec});
         }
         void event_received(const socketio::event_view& ev, instant now) { c.on_event(ev.name, socketio::first_arg(ev.args), now); }
         void ack_resolved(const socketio::ack_view&, instant) {}
     };
 
-    static config prepare(config cfg) {
+    static socketio::config events_config(config cfg) {
         if (!cfg.authorization.empty()) {
             cfg.events.engine.headers.append("Authorization: ");
             cfg.events.engine.headers.append(cfg.authorization);
             cfg.events.engine.headers.append("\r\n");
         }
-        return cfg;
+        return std::move(cfg.events);
     }
     std::size_t http_base_len() const noexcept { return cfg_.http_base.size(); }
 
     // Appends strings to the payload and queues `s` with their lengths.
     template <class... Views>
     void push_strings(stored s, Views... views) {
-        std::string& out = queue_.begin_payload();
+        std::string& out = queue().begin_payload();
         std::size_t i = 0;
         ((out.append(views), s.len[i++] = static_cast<std::uint32_t>(views.size())), ...);
         (void)i;
-        queue_.commit(s);
+        queue().commit(s);
     }
 
     void push_job(std::uint64_t handle, job_status status, std::error_code error = {}, detail_kind detail = detail_kind::none,
@@ -512,8 +580,8 @@ private:
         switch (d) {
         case detail_kind::none: break;
         case detail_kind::queued:
-            if (decode_queued(json_text, queued_)) a.detail_error = make_error_code(errc::bad_response);
-            else a.queued = &queued_;
+            if (decode_queued(json_text, decoded().queued)) a.detail_error = make_error_code(errc::bad_response);
+            else a.queued = &decoded().queued;
             break;
         case detail_kind::task: {
             task& t = task_for(a.kind == action_kind::event ? a.event : event_of(a.status));
@@ -536,7 +604,7 @@ private:
     }
     // One decoded task a kind of event, reused: a kind's fields stay the same
     // from event to event, so their strings never reallocate.
-    task& task_for(event_name e) noexcept { return tasks_[static_cast<std::size_t>(e)]; }
+    task& task_for(event_name e) { return decoded().tasks[static_cast<std::size_t>(e)]; }
 
     // ---- HTTP ----------------------------------------------------------------------
 
@@ -560,7 +628,7 @@ private:
                           std::string_view accept, const txt2img_request* body, instant now) {
         if (requests_.size() >= requests_.capacity()) return errc::too_many_requests;
         const std::uint64_t id = ++last_request_;
-        std::string& out = queue_.begin_payload();
+        std::string& out = queue().begin_payload();
         stored s{.kind = action_kind::http_request, .job = job, .request = id};
         out.append(method);
         s.len[0] = static_cast<std::uint32_t>(method.size());
@@ -584,12 +652,12 @@ private:
         if (body) {
             const auto info = jobs_.get(job);
             if (const auto ec = write_txt2img_body(*body, info ? info->job_id : std::string_view{}, out)) {
-                queue_.rollback();
+                queue().rollback();
                 return ec;
             }
         }
         s.len[3] = static_cast<std::uint32_t>(out.size() - at);
-        queue_.commit(s);
+        queue().commit(s);
         (void)requests_.insert(id, now + cfg_.http_timeout, pending_request{kind, job});
         return {};
     }
@@ -615,7 +683,7 @@ private:
             if (failure) push_strings(stored{.kind = action_kind::request_failed, .error = failure});
             else if (!is_2xx(status))
                 push_strings(stored{.kind = action_kind::request_failed, .http_status = status, .error = status_error(status)}, body);
-            else if (decode_models(body, models_)) // checked now, so that a bad body is a failure, not a models action
+            else if (decode_models(body, decoded().models)) // checked now, so that a bad body is a failure, not a models action
                 push_strings(stored{.kind = action_kind::request_failed, .http_status = status, .error = make_error_code(errc::bad_response)},
                              body);
             else push_strings(stored{.kind = action_kind::models, .http_status = status}, body);
@@ -633,14 +701,14 @@ private:
                              detail_kind::none, body, status);
                 return;
             }
-            if (decode_queued(body, queued_)) {
+            if (decode_queued(body, decoded().queued)) {
                 if (jobs_.advance(r.job, job_state::failed))
                     push_job(r.job, job_status::failed, make_error_code(errc::bad_response), detail_kind::none, body, status);
                 return;
             }
-            (void)jobs_.queued(r.job, queued_.job_id);
+            (void)jobs_.queued(r.job, decoded().queued.job_id);
             push_job(r.job, job_status::queued, {}, detail_kind::queued, body, status);
-            replay_early(queued_.job_id, now);
+            replay_early(decoded().queued.job_id, now);
             return;
         }
         case request_kind::image:
@@ -668,14 +736,16 @@ private:
             push_strings(stored{.kind = action_kind::event, .event = e}, name, arg);
             return;
         }
+        std::string& id_scratch_ = io().id_scratch;
         if (!peek_job_id(arg, id_scratch_)) { // a job event without a job id: report it raw
             push_strings(stored{.kind = action_kind::event, .event = e, .error = make_error_code(errc::bad_event)}, name, arg);
             return;
         }
         if (const std::uint64_t h = jobs_.find(id_scratch_)) return job_event(h, e, arg, now);
-        if (jobs_.awaiting_ids() && !early_.empty()) { // maybe ours, before its queue answer
+        if (jobs_.awaiting_ids() && cfg_.early_events != 0) { // maybe ours, before its queue answer
+            if (early_.empty()) early_.resize(cfg_.early_events); // held events are rare: allocated when first needed
             early_event& slot = early_[early_next_];
-            early_next_ = (early_next_ + 1) % early_.size();
+            early_next_ = static_cast<std::uint32_t>((early_next_ + 1) % early_.size());
             if (slot.used && cfg_.report_foreign_events) report_foreign(slot);
             slot.event = e;
             slot.job_id.assign(id_scratch_);
@@ -739,24 +809,45 @@ private:
         }
     }
 
-    config cfg_;
+    client_settings cfg_;
     entropy rng_;
     monotonic_clamp clamp_;
-    action_queue<stored> queue_;
-    sio_sink sink_{*this};
+    // The action queue, the polled entry and the job id scratch: one block,
+    // allocated by the first action, freed by shrink().
+    struct io_state {
+        action_queue<stored> queue;
+        entry current{};
+        std::string id_scratch{};
+    };
+    // What poll() decodes into (one task per event kind, so each keeps its
+    // buffers), allocated by the first decode, freed by shrink().
+    struct decoded_state {
+        std::array<task, 8> tasks{};
+        navigator::queued queued{};
+        std::vector<model> models{};
+    };
+    action_queue<stored>& queue() {
+        if (!io_) io_ = std::make_unique<io_state>();
+        return io_->queue;
+    }
+    io_state& io() {
+        (void)queue();
+        return *io_;
+    }
+    decoded_state& decoded() {
+        if (!decoded_) decoded_ = std::make_unique<decoded_state>();
+        return *decoded_;
+    }
+
+    std::unique_ptr<io_state> io_{};
+    std::unique_ptr<decoded_state> decoded_{};
     socketio::session events_;
     job_tracker jobs_;
     nonce_table<pending_request> requests_;
     std::uint64_t last_request_ = 0;
     std::vector<early_event> early_{};
-    std::size_t early_next_ = 0;
-    std::string id_scratch_{};
+    std::uint32_t early_next_ = 0;
     bool refused_ = false; // namespace "/" was refused during the current call
-    // decoded details handed out by poll()
-    std::array<task, 8> tasks_{};
-    navigator::queued queued_{};
-    std::vector<model> models_{};
-    entry current_{};
 };
 
 } // namespace sluice::navigator

@@ -14,8 +14,11 @@
 // (so its images can still be fetched) until forget() or until a new job
 // needs the slot (the oldest terminal job goes first).
 //
-// Storage is allocated at construction (max_jobs slots); job ids up to 63
-// characters are stored without allocating.
+// Storage is allocated by the first add() (room for max_jobs slots, which
+// never move afterwards; each slot's job id buffer, 63 characters, when the
+// slot is first used; the deadline table grows with the jobs in flight), and
+// given back by shrink() when no job is tracked. A new job takes a fresh slot
+// while fewer than max_jobs exist, so ended jobs are recycled only then.
 //
 // Includes: <cstddef>, <cstdint>, <optional>, <string>, <string_view>, <system_error>,
 // <vector>; core/nonce_table.hpp for the deadlines; core/time.hpp; errc.hpp.
@@ -55,10 +58,8 @@ struct job_info {
 class job_tracker {
 public:
     /// Room for `max_jobs` jobs (at least 1), allocated here.
-    explicit job_tracker(std::size_t max_jobs) : deadlines_(max_jobs == 0 ? 1 : max_jobs) {
-        slots_.resize(max_jobs == 0 ? 1 : max_jobs);
-        for (auto& s : slots_) s.job_id.reserve(63);
-    }
+    explicit job_tracker(std::size_t max_jobs)
+        : deadlines_(max_jobs == 0 ? 1 : max_jobs, table_storage::on_demand) {}
 
     /// Tracks a new job (with its job_id when the client chose it, else "")
     /// that must end by `deadline` (never() for no deadline). Reuses the
@@ -73,7 +74,12 @@ public:
             }
             if (is_terminal(s.state) && (free == nullptr || s.handle < free->handle)) free = &s;
         }
-        if (free == nullptr) return errc::too_many_jobs;
+        if (free == nullptr || (free->handle != 0 && slots_.size() < capacity())) { // a fresh slot before recycling an ended job
+            if (slots_.size() == capacity()) return errc::too_many_jobs;
+            if (slots_.capacity() == 0) slots_.reserve(capacity()); // once: slots never move afterwards
+            free = &slots_.emplace_back();
+            free->job_id.reserve(63);
+        }
         free->handle = ++last_handle_;
         free->job_id.assign(job_id);
         free->state = job_state::submitting;
@@ -164,7 +170,22 @@ public:
 
     /// The earliest job deadline; O(1).
     instant next_deadline() const noexcept { return deadlines_.next_deadline(); }
-    std::size_t capacity() const noexcept { return slots_.size(); }
+    std::size_t capacity() const noexcept { return deadlines_.capacity(); }
+
+    /// When no job is tracked (every one forgotten), frees the slots and the
+    /// deadline table; the next add() allocates them again.
+    void shrink() noexcept {
+        for (const auto& s : slots_)
+            if (s.handle != 0) return;
+        std::vector<slot>().swap(slots_);
+        deadlines_.shrink();
+    }
+    /// Heap bytes held: the slots with their job id buffers and the deadline table.
+    std::size_t heap_bytes() const noexcept {
+        std::size_t n = slots_.capacity() * sizeof(slot) + deadlines_.heap_bytes();
+        for (const auto& s : slots_) n += s.job_id.capacity() > 15 ? s.job_id.capacity() + 1 : 0;
+        return n;
+    }
     /// Jobs not yet ended.
     std::size_t active() const noexcept {
         std::size_t n = 0;

@@ -23,11 +23,18 @@
 // Once connected, receiving and sending allocate nothing: the queue's arena
 // and the reassembly buffers are reused.
 //
-// Includes: <cstdint>, <cstring> (memcpy of attachment sizes), <optional>,
-// <span>, <string>, <string_view>, <system_error>, <vector>;
+// Memory: the action queue and the polled entry live in one block allocated by
+// the first action; shrink() frees it (and the session's unused buffers) when
+// everything was polled, so a long-idle client holds little more than its
+// configuration, namespaces and sids (heap_bytes() says how much).
+//
+// Includes: <cstdint>, <cstring> (memcpy of attachment sizes), <memory> (the
+// queue block), <optional>, <span>, <string>, <string_view>, <system_error>,
+// <vector>;
 // core/action_queue.hpp; session.hpp.
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,9 +89,7 @@ public:
     /// `rng` must outlive the client. Validate the config first
     /// (cfg.validate()) to report bad input. Allocates the queue's initial
     /// storage, the ack table and the namespace list here.
-    client(config cfg, entropy rng) : views_(), session_(std::move(cfg), rng) {
-        views_.reserve(session_limits().max_attachments);
-    }
+    client(config cfg, entropy rng) : session_(std::move(cfg), rng) {}
 
     // ---- commands (see socketio::session for the errors) -------------------
 
@@ -126,8 +131,11 @@ public:
     /// until the next mutating call (poll() itself only invalidates the
     /// previous entry's `attachments`).
     const entry* poll() {
-        const auto* e = sink_.q.poll();
+        if (!sink_.io) return nullptr;
+        const auto* e = sink_.io->q.poll();
         if (e == nullptr) return nullptr;
+        entry& current_ = sink_.io->current;
+        std::vector<std::string_view>& views_ = sink_.io->views;
         const stored& s = e->action;
         std::string_view rest = e->bytes;
         auto take = [&](std::uint32_t n) {
@@ -168,6 +176,24 @@ public:
     std::optional<namespace_state> state_of(std::string_view nsp) const noexcept { return session_.state_of(nsp); }
     engineio::state engine_state() const noexcept { return session_.engine().current_state(); }
 
+    // ---- memory -----------------------------------------------------------------
+
+    /// Once every action was polled, frees the queue block and the session's
+    /// unused buffers (session::shrink()); views from the last poll() become
+    /// invalid. Call it when a client goes idle; the next action allocates
+    /// the block again.
+    void shrink() noexcept {
+        if (sink_.io && sink_.io->q.empty()) sink_.io.reset();
+        session_.shrink();
+    }
+    /// Heap bytes the client holds: the queue block (with the capacities of
+    /// its buffers) and the session's (session::heap_bytes()).
+    std::size_t heap_bytes() const noexcept {
+        std::size_t n = session_.heap_bytes();
+        if (sink_.io) n += sizeof(io_state) + sink_.io->q.heap_bytes() + sink_.io->views.capacity() * sizeof(std::string_view);
+        return n;
+    }
+
 private:
     // What the queue holds: the fixed fields, and the lengths of the strings
     // that follow each other in the payload (nsp, name, args, data, then the
@@ -184,31 +210,43 @@ private:
         instant retry_at = instant::never();
     };
 
-    struct queue_sink {
+    // The queue, the polled entry and its attachment views: one block,
+    // allocated by the first action, freed by shrink().
+    struct io_state {
         action_queue<stored> q;
+        std::vector<std::string_view> views{}; // the polled entry's attachments
+        entry current{};
+    };
+
+    struct queue_sink {
+        std::unique_ptr<io_state> io{};
+        action_queue<stored>& queue() {
+            if (!io) io = std::make_unique<io_state>();
+            return io->q;
+        }
 
         // transport
-        std::string& begin_send() { return q.begin_payload(); }
-        void commit_send(message_type t) { q.commit(stored{.op = transport_op::send, .type = t}); }
-        void rollback_send() { q.rollback(); }
+        std::string& begin_send() { return queue().begin_payload(); }
+        void commit_send(message_type t) { queue().commit(stored{.op = transport_op::send, .type = t}); }
+        void rollback_send() { queue().rollback(); }
         void open_transport(std::string_view url, std::string_view headers) {
-            std::string& out = q.begin_payload();
+            std::string& out = queue().begin_payload();
             out.append(url);
             if (!headers.empty()) {
                 out.append("\r\n");
                 out.append(headers);
             }
-            q.commit(stored{.op = transport_op::open});
+            queue().commit(stored{.op = transport_op::open});
         }
         void close_transport(std::uint16_t code, std::string_view reason) {
-            q.push(stored{.op = transport_op::close, .close_code = code}, reason);
+            queue().push(stored{.op = transport_op::close, .close_code = code}, reason);
         }
 
         // reports
         void engine_opened(const engineio::handshake& h, instant) { report(action_kind::opened, {}, {}, {}, h.sid); }
-        void engine_ping(instant) { q.push(stored{.kind = action_kind::ping}); }
+        void engine_ping(instant) { queue().push(stored{.kind = action_kind::ping}); }
         void engine_disconnected(std::error_code ec, std::optional<std::uint16_t> code, instant retry_at, instant) {
-            q.push(stored{.kind = action_kind::disconnected, .error = ec, .peer_close = code, .retry_at = retry_at});
+            queue().push(stored{.kind = action_kind::disconnected, .error = ec, .peer_close = code, .retry_at = retry_at});
         }
         void namespace_connected(std::string_view nsp, std::string_view sid, instant) {
             report(action_kind::namespace_connected, nsp, {}, {}, sid);
@@ -231,7 +269,7 @@ private:
         void report(action_kind k, std::string_view nsp, std::string_view name, std::string_view args, std::string_view data,
                     std::error_code ec = {}, std::optional<std::uint64_t> id = std::nullopt,
                     std::span<const std::string_view> attachments = {}, bool bracket = false) {
-            std::string& out = q.begin_payload();
+            std::string& out = queue().begin_payload();
             out.append(nsp);
             out.append(name);
             const std::size_t args_at = out.size();
@@ -255,16 +293,13 @@ private:
             s.attachments = static_cast<std::uint32_t>(attachments.size());
             s.id = id;
             s.error = ec;
-            q.commit(s);
+            queue().commit(s);
         }
     };
 
-    const socketio::limits& session_limits() const noexcept { return session_.current_limits(); }
 
-    std::vector<std::string_view> views_{}; // the polled entry's attachments
     socketio::session session_;
     queue_sink sink_;
-    entry current_{};
 };
 
 } // namespace sluice::socketio

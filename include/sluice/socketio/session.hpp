@@ -29,14 +29,22 @@
 // reported once all have arrived. A text packet in between, or a binary
 // message nobody announced, is a protocol error.
 //
+// Memory. An idle session holds its configuration, its namespaces and the
+// Engine.IO sid: the ack table is allocated on the first emit_with_ack()
+// (growing to the peak number of pending acks), the packet buffers (event
+// name scratch, binary attachments) on the first inbound packet; shrink()
+// gives both back while unused. heap_bytes() says what the session holds.
+//
 // Includes: <chrono>, <concepts> (the sink concept), <cstddef>, <cstdint>,
-// <optional>, <span>, <string>, <string_view>, <system_error>, <vector>;
+// <memory> (the attachment buffers), <optional>, <span>, <string>,
+// <string_view>, <system_error>, <vector>;
 // core/nonce_table.hpp for the pending acks; engineio/session.hpp for the
 // transport; socketio/{errc,packet,payload}.hpp for the packets.
 #include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -125,12 +133,7 @@ public:
     /// `rng` (reconnect jitter) must outlive the session. Allocates the ack
     /// table and the namespace list here, once.
     session(config cfg, entropy rng)
-        : limits_(cfg.limits), eio_(std::move(cfg.engine), rng), acks_(cfg.limits.max_pending_acks) {
-        namespaces_.reserve(limits_.max_namespaces);
-        bin_sizes_.reserve(limits_.max_attachments);
-        bin_views_.reserve(limits_.max_attachments);
-        name_scratch_.reserve(64);
-    }
+        : limits_(compact(cfg.limits)), eio_(std::move(cfg.engine), rng), acks_(cfg.limits.max_pending_acks, table_storage::on_demand) {}
 
     // ---- connection ------------------------------------------------------
 
@@ -150,7 +153,7 @@ public:
         adapter<S> a{*this, s};
         if (eio_.is_open())
             for (auto& n : namespaces_)
-                if (n.in_use && n.state == namespace_state::connected) send_simple(packet_type::disconnect, n.name, s);
+                if (n.in_use && n.state == namespace_state::connected) send_simple(packet_type::disconnect, n.name(), s);
         eio_.close(now, a);
     }
 
@@ -171,10 +174,9 @@ public:
             n = free_slot();
             if (n == nullptr) return errc::too_many_namespaces;
             n->in_use = true;
-            n->name.assign(nsp);
+            n->set_name(nsp);
         }
-        n->auth.assign(auth);
-        n->sid.clear();
+        n->set_auth(auth);
         n->state = namespace_state::pending;
         if (eio_.is_open()) send_connect(*n, s);
         return {};
@@ -188,12 +190,10 @@ public:
         ns_record* n = find(nsp);
         if (n == nullptr) return errc::unknown_namespace;
         if (eio_.is_open() && (n->state == namespace_state::connected || n->state == namespace_state::connecting))
-            send_simple(packet_type::disconnect, n->name, s);
+            send_simple(packet_type::disconnect, n->name(), s);
         lose_acks_of(index_of(*n), now, s);
         n->in_use = false;
-        n->name.clear();
-        n->auth.clear();
-        n->sid.clear();
+        n->clear();
         return {};
     }
 
@@ -250,7 +250,7 @@ public:
         std::string& out = s.begin_send();
         const std::size_t start = out.size();
         out.push_back('4');
-        encode_header(attachments.empty() ? packet_type::ack : packet_type::binary_ack, n->name, id,
+        encode_header(attachments.empty() ? packet_type::ack : packet_type::binary_ack, n->name(), id,
                       static_cast<std::uint32_t>(attachments.size()), out);
         if (args.empty()) out.append("[]");
         else out.append(args);
@@ -296,28 +296,89 @@ public:
     /// The state of `nsp`, or nullopt when it is not joined.
     std::optional<namespace_state> state_of(std::string_view nsp) const noexcept {
         for (const auto& n : namespaces_)
-            if (n.in_use && n.name == nsp) return n.state;
+            if (n.in_use && n.name() == nsp) return n.state;
         return std::nullopt;
     }
     /// The Socket.IO session id of a connected namespace ("" otherwise);
     /// valid until the namespace reconnects or is left.
     std::string_view sid_of(std::string_view nsp) const noexcept {
         for (const auto& n : namespaces_)
-            if (n.in_use && n.name == nsp && n.state == namespace_state::connected) return n.sid;
+            if (n.in_use && n.name() == nsp && n.state == namespace_state::connected) return n.sid();
         return {};
     }
     std::size_t pending_acks() const noexcept { return acks_.size(); }
-    const socketio::limits& current_limits() const noexcept { return limits_; }
+    socketio::limits current_limits() const noexcept {
+        socketio::limits l;
+        l.max_namespaces = limits_.max_namespaces;
+        l.max_pending_acks = acks_.capacity();
+        l.max_attachments = limits_.max_attachments;
+        l.max_attachment_bytes = limits_.max_attachment_bytes;
+        l.max_json_depth = limits_.max_json_depth;
+        return l;
+    }
     /// True while attachments of a binary packet are still expected.
     bool awaiting_attachments() const noexcept { return bin_expected_ != 0; }
 
+    /// Gives back memory an idle session does not need: the ack table when no
+    /// ack is pending, the attachment buffers when no binary packet is being
+    /// assembled, the event name scratch. Nothing else changes; the next
+    /// emit_with_ack() or binary packet allocates again.
+    void shrink() noexcept {
+        acks_.shrink();
+        if (bin_expected_ == 0) aux_.reset();
+    }
+    /// Heap bytes the session holds (capacities of its strings, vectors and
+    /// tables; libstdc++'s short strings count 0), the Engine.IO session's included.
+    std::size_t heap_bytes() const noexcept {
+        std::size_t n = eio_.heap_bytes() + acks_.heap_bytes() + namespaces_.capacity() * sizeof(ns_record);
+        for (const auto& r : namespaces_)
+            n += engineio::detail::heap_of(r.text);
+        if (aux_)
+            n += sizeof(aux_state) + engineio::detail::heap_of(aux_->header) + engineio::detail::heap_of(aux_->data) +
+                 aux_->sizes.capacity() * sizeof(std::uint32_t) + aux_->views.capacity() * sizeof(std::string_view) +
+                 engineio::detail::heap_of(aux_->name);
+        return n;
+    }
+
 private:
+    // A namespace: its name, auth payload and sid back to back in one string
+    // (one allocation at most, sized exactly).
     struct ns_record {
-        std::string name{};
-        std::string auth{};
-        std::string sid{};
+        std::string text{};
+        std::uint32_t name_len = 0, auth_len = 0;
         namespace_state state = namespace_state::pending;
         bool in_use = false;
+
+        std::string_view name() const noexcept { return std::string_view(text).substr(0, name_len); }
+        std::string_view auth() const noexcept { return std::string_view(text).substr(name_len, auth_len); }
+        std::string_view sid() const noexcept { return std::string_view(text).substr(name_len + auth_len); }
+        // Replaces what follows the first `keep` bytes with `tail`, allocating
+        // exactly when the string must grow.
+        void replace_tail(std::size_t keep, std::string_view tail) {
+            if (keep + tail.size() > text.capacity()) {
+                std::string t(keep + tail.size(), '\0'); // constructed at its size: no slack (reserve would double)
+                std::char_traits<char>::copy(t.data(), text.data(), keep);
+                std::char_traits<char>::copy(t.data() + keep, tail.data(), tail.size());
+                text = std::move(t);
+            } else {
+                text.resize(keep);
+                text.append(tail);
+            }
+        }
+        void set_name(std::string_view n) { // auth and sid cleared
+            replace_tail(0, n);
+            name_len = static_cast<std::uint32_t>(n.size());
+            auth_len = 0;
+        }
+        void set_auth(std::string_view a) { // sid cleared
+            replace_tail(name_len, a);
+            auth_len = static_cast<std::uint32_t>(a.size());
+        }
+        void set_sid(std::string_view v) { replace_tail(name_len + auth_len, v); }
+        void clear() noexcept {
+            text.clear();
+            name_len = auth_len = 0;
+        }
     };
     struct pending_ack {
         std::size_t ns = 0; // index in namespaces_
@@ -365,12 +426,12 @@ private:
     }
     ns_record* find(std::string_view nsp) noexcept {
         for (auto& n : namespaces_)
-            if (n.in_use && n.name == nsp) return &n;
+            if (n.in_use && n.name() == nsp) return &n;
         return nullptr;
     }
     const ns_record* find(std::string_view nsp) const noexcept {
         for (const auto& n : namespaces_)
-            if (n.in_use && n.name == nsp) return &n;
+            if (n.in_use && n.name() == nsp) return &n;
         return nullptr;
     }
     ns_record* free_slot() {
@@ -387,8 +448,8 @@ private:
     void send_connect(ns_record& n, S& s) {
         std::string& out = s.begin_send();
         out.push_back('4');
-        encode_header(packet_type::connect, n.name, std::nullopt, 0, out);
-        out.append(n.auth);
+        encode_header(packet_type::connect, n.name(), std::nullopt, 0, out);
+        out.append(n.auth());
         s.commit_send(message_type::text); // CONNECT is small; maxPayload is at least a few hundred bytes
         n.state = namespace_state::connecting;
     }
@@ -435,7 +496,7 @@ private:
         std::string& out = s.begin_send();
         const std::size_t start = out.size();
         out.push_back('4');
-        encode_header(attachments.empty() ? packet_type::event : packet_type::binary_event, n->name, id,
+        encode_header(attachments.empty() ? packet_type::event : packet_type::binary_event, n->name(), id,
                       static_cast<std::uint32_t>(attachments.size()), out);
         out.push_back('[');
         if (!append_json_string(name, out)) {
@@ -458,9 +519,9 @@ private:
         now = clamp_(now);
         if (t == message_type::binary) {
             if (bin_expected_ == 0) return protocol_error(errc::unexpected_binary, now, a);
-            if (bin_data_.size() + data.size() > limits_.max_attachment_bytes) return protocol_error(errc::too_many_attachments, now, a);
-            bin_data_.append(data);
-            bin_sizes_.push_back(static_cast<std::uint32_t>(data.size()));
+            if (aux_->data.size() + data.size() > limits_.max_attachment_bytes) return protocol_error(errc::too_many_attachments, now, a);
+            aux_->data.append(data);
+            aux_->sizes.push_back(static_cast<std::uint32_t>(data.size()));
             if (--bin_expected_ == 0) dispatch_binary(now, a);
             return;
         }
@@ -469,11 +530,12 @@ private:
         if (const auto ec = decode_header(data, p)) return protocol_error(ec, now, a);
         if (p.attachments > limits_.max_attachments) return protocol_error(errc::too_many_attachments, now, a);
         payload_info info;
-        if (const auto ec = check_payload(p, info, name_scratch_, limits_.max_json_depth)) return protocol_error(ec, now, a);
+        if (!aux_) aux_ = std::make_unique<aux_state>();
+        if (const auto ec = check_payload(p, info, aux_->name, limits_.max_json_depth)) return protocol_error(ec, now, a);
         if (p.attachments > 0) { // keep the text until the attachments have arrived
-            bin_header_.assign(data);
-            bin_data_.clear();
-            bin_sizes_.clear();
+            aux_->header.assign(data);
+            aux_->data.clear();
+            aux_->sizes.clear();
             bin_expected_ = p.attachments;
             return;
         }
@@ -484,15 +546,15 @@ private:
     void dispatch_binary(instant now, A& a) {
         packet p;
         payload_info info;
-        (void)decode_header(bin_header_, p); // both were checked when the header arrived
-        (void)check_payload(p, info, name_scratch_, limits_.max_json_depth);
-        bin_views_.clear();
+        (void)decode_header(aux_->header, p); // both were checked when the header arrived
+        (void)check_payload(p, info, aux_->name, limits_.max_json_depth);
+        aux_->views.clear();
         std::size_t at = 0;
-        for (const std::uint32_t n : bin_sizes_) {
-            bin_views_.push_back(std::string_view(bin_data_).substr(at, n));
+        for (const std::uint32_t n : aux_->sizes) {
+            aux_->views.push_back(std::string_view(aux_->data).substr(at, n));
             at += n;
         }
-        dispatch(p, info, bin_views_, now, a);
+        dispatch(p, info, aux_->views, now, a);
     }
 
     template <class A>
@@ -502,26 +564,26 @@ private:
         switch (p.type) {
         case packet_type::connect:
             if (n->state != namespace_state::connecting) return; // unsolicited: ignored
-            n->sid.assign(info.sid);
+            n->set_sid(info.sid);
             n->state = namespace_state::connected;
-            a.out.namespace_connected(n->name, n->sid, now);
+            a.out.namespace_connected(n->name(), n->sid(), now);
             return;
         case packet_type::connect_error:
             if (n->state != namespace_state::connecting) return;
             n->state = namespace_state::refused;
-            a.out.namespace_refused(n->name, p.data, now);
+            a.out.namespace_refused(n->name(), p.data, now);
             return;
         case packet_type::disconnect:
             if (n->state != namespace_state::connected && n->state != namespace_state::connecting) return;
             n->state = namespace_state::kicked;
             lose_acks_of(index_of(*n), now, a.out);
-            a.out.namespace_disconnected(n->name, make_error_code(errc::server_disconnect), now);
+            a.out.namespace_disconnected(n->name(), make_error_code(errc::server_disconnect), now);
             return;
         case packet_type::event:
         case packet_type::binary_event:
             if (n->state != namespace_state::connected) return;
             a.out.event_received(
-                event_view{n->name, info.name, info.args, p.has_id ? std::optional<std::uint64_t>(p.id) : std::nullopt, attachments}, now);
+                event_view{n->name(), info.name, info.args, p.has_id ? std::optional<std::uint64_t>(p.id) : std::nullopt, attachments}, now);
             return;
         case packet_type::ack:
         case packet_type::binary_ack: {
@@ -529,7 +591,7 @@ private:
             const pending_ack* pa = acks_.find(p.id);
             if (pa == nullptr || pa->ns != index_of(*n)) return; // late, foreign or unknown: ignored
             (void)acks_.resolve(p.id);
-            a.out.ack_resolved(ack_view{p.id, n->name, {}, info.args, attachments}, now);
+            a.out.ack_resolved(ack_view{p.id, n->name(), {}, info.args, attachments}, now);
             return;
         }
         }
@@ -545,15 +607,13 @@ private:
     template <class S>
     void lose_acks_of(std::size_t ns, instant now, S& s) {
         if (acks_.empty()) return;
-        acks_.drain_all([&](std::uint64_t id, pending_ack&& p) {
-            if (p.ns == ns) report_ack(id, p, make_error_code(errc::ack_lost), s, now);
-            else (void)acks_.insert(id, p.deadline, std::move(p)); // not this namespace's: back in
-        });
+        acks_.drain_if([ns](std::uint64_t, const pending_ack& p) noexcept { return p.ns == ns; },
+                       [&](std::uint64_t id, pending_ack&& p) { report_ack(id, p, make_error_code(errc::ack_lost), s, now); });
     }
 
     template <class S>
     void report_ack(std::uint64_t id, const pending_ack& p, std::error_code ec, S& s, instant now) {
-        const std::string_view nsp = p.ns < namespaces_.size() ? std::string_view(namespaces_[p.ns].name) : std::string_view{};
+        const std::string_view nsp = p.ns < namespaces_.size() ? namespaces_[p.ns].name() : std::string_view{};
         s.ack_resolved(ack_view{id, nsp, ec, {}, {}}, now);
     }
 
@@ -566,23 +626,39 @@ private:
             if (!n.in_use) continue;
             const bool was_connected = n.state == namespace_state::connected;
             if (n.state == namespace_state::connected || n.state == namespace_state::connecting) n.state = namespace_state::pending;
-            if (was_connected) s.namespace_disconnected(n.name, why, now);
+            if (was_connected) s.namespace_disconnected(n.name(), why, now);
         }
     }
 
-    socketio::limits limits_{};
+    // The limits, compactly (the ack limit is the ack table's capacity).
+    struct compact_limits {
+        std::size_t max_attachment_bytes = 0;
+        std::uint32_t max_namespaces = 0, max_attachments = 0, max_json_depth = 0;
+    };
+    static std::uint32_t clamp32(std::size_t v) noexcept { return v > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(v); }
+    static compact_limits compact(const socketio::limits& l) noexcept {
+        return {l.max_attachment_bytes, clamp32(l.max_namespaces), clamp32(l.max_attachments), clamp32(l.max_json_depth)};
+    }
+
+    compact_limits limits_{};
     engineio::session eio_;
     nonce_table<pending_ack> acks_;
     std::vector<ns_record> namespaces_{};
     std::uint64_t next_ack_id_ = 0;
     monotonic_clamp clamp_;
     // binary packet reassembly
-    std::string bin_header_{};
-    std::string bin_data_{};
-    std::vector<std::uint32_t> bin_sizes_{};
-    std::vector<std::string_view> bin_views_{};
+    // Buffers of inbound packets: an event name with escapes, unescaped; a
+    // binary packet being assembled: its text header, its attachments' bytes
+    // (back to back) and sizes, and views of them once complete.
+    struct aux_state {
+        std::string name{};
+        std::string header{};
+        std::string data{};
+        std::vector<std::uint32_t> sizes{};
+        std::vector<std::string_view> views{};
+    };
+    std::unique_ptr<aux_state> aux_{}; // allocated by the first packet; shrink() frees it
     std::uint32_t bin_expected_ = 0;
-    std::string name_scratch_{}; // an event name with escapes, unescaped
 };
 
 } // namespace sluice::socketio
