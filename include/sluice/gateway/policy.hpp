@@ -29,6 +29,10 @@
 // | beat before ready| yes                      | -                        | no (present first) | yes                  |
 // | sequence        | s on op 0                 | -                        | s on f 130         | -                    |
 //
+// Optional hooks (detected with requires-expressions): on_open_refused(status)
+// for a refused upgrade, reconnect_delay(close code) for the wait before the
+// next connection.
+//
 // Includes: <concepts>, <cstdint>, <cstddef>, <optional>, <string>,
 // <string_view>, <system_error>, <utility> (as_const); core/time.hpp,
 // core/transport.hpp (message_type).
@@ -151,6 +155,18 @@ concept protocol = requires(P& p, std::string_view text, message_type type, fram
     { p.write_resume(out, cs) } -> std::same_as<bool>;
     { p.write_heartbeat(out, seq) } -> std::same_as<void>;
     { p.on_close_code(code) } -> std::same_as<close_verdict>;
+};
+
+/// Optional hook: the least time to wait before reconnecting after the
+/// server closed an open connection with `code` (`duration
+/// reconnect_delay(std::uint16_t code)`), e.g. after "rate limited" or
+/// "shutting down". The engine waits the longer of this and its backoff
+/// (whose first reconnect after a ready session is at once). Without the
+/// hook, or for zero: the backoff alone. Not asked for fatal codes (there is
+/// no reconnect) nor for closes the client started.
+template <class P>
+concept has_reconnect_delay_hook = requires(P& p, std::uint16_t code) {
+    { p.reconnect_delay(code) } -> std::convertible_to<duration>;
 };
 
 /// Optional hook: what an HTTP status refusing the upgrade means

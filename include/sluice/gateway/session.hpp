@@ -35,7 +35,9 @@
 //   any open ─ server error, not disconnecting ▶ (same)          notice(server_error, none)
 //   any open ─ malformed / oversized message ──▶ closing         notice(malformed_frame | frame_too_large, resume), close
 //   connecting | any open ─ handshake timer ───▶ closing         notice(handshake_timeout, resume), close
-//   any open ─ on_close(code) ─────────────────▶ waiting | failed notice(transport_closed | fatal_close, verdict)
+//   any open ─ on_close(code) ─────────────────▶ waiting | failed notice(transport_closed | fatal_close, verdict);
+//                                                                 the reconnect waits at least the protocol's
+//                                                                 reconnect_delay(code) when it has that hook
 //   closing ─ on_close | close timer ──────────▶ waiting         (reconnect timer armed, or open at once)
 //   waiting ─ reconnect timer ─────────────────▶ connecting      open(fresh | resume)
 //   waiting ─ attempts used up ────────────────▶ failed          notice(gave_up, stop)
@@ -640,7 +642,11 @@ private:
         }
         const bool resume = v == close_verdict::resume && can_resume();
         notice(why, resume ? next_step::resume : next_step::new_session, peer_code, status);
-        reconnect(resume ? connect_kind::resume : connect_kind::fresh, duration::zero(), now);
+        duration wait = duration::zero();
+        if constexpr (has_reconnect_delay_hook<P>) {
+            if (peer_code != 0) wait = protocol_.reconnect_delay(peer_code); // e.g. rate limited: do not come back at once
+        }
+        reconnect(resume ? connect_kind::resume : connect_kind::fresh, wait, now);
     }
 
     // Schedules the next connection: at once for the first attempt after a
