@@ -554,5 +554,40 @@ class SingyeongTest(unittest.TestCase):
         run(body())
 
 
+# ----- Discord: transport compression -----------------------------------------------------
+
+class DiscordZlibTest(unittest.TestCase):
+    @staticmethod
+    async def inflate_next(ws, z) -> Any:
+        """One payload of the zlib stream: binary messages up to the 00 00 ff ff suffix."""
+        buf = b""
+        while not buf.endswith(b"\x00\x00\xff\xff"):
+            msg = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert isinstance(msg, bytes), msg
+            buf += msg
+        return json.loads(z.decompress(buf))
+
+    def test_zlib_stream_whole_and_chunked(self):
+        import zlib
+        for chunk in ("0", "16"):
+            async def body() -> None:
+                async with PeerProcess("discord_peer.py", "--token", "t", "--zlib-chunk", chunk) as p:
+                    async with websockets.connect(p.url("/?v=10&encoding=json&compress=zlib-stream"), compression=None) as ws:
+                        z = zlib.decompressobj()  # one context for the connection
+                        hello = await self.inflate_next(ws, z)
+                        self.assertEqual(hello["op"], 10)
+                        await ws.send(json.dumps({"op": 2, "d": {"token": "t", "intents": 1,
+                                                                 "properties": {"os": "x", "browser": "y", "device": "z"}}}))
+                        ready = await self.inflate_next(ws, z)
+                        self.assertEqual((ready["op"], ready["t"]), (0, "READY"))
+                        self.assertEqual((await self.inflate_next(ws, z))["t"], "GUILD_CREATE")
+                    # Without compress, frames stay text.
+                    async with websockets.connect(p.url("/?v=10&encoding=json"), compression=None) as ws:
+                        self.assertEqual((await recv_json(ws))["op"], 10)
+                    self.assertEqual(await status_of(p.url("/?v=10&encoding=json&compress=zstd-stream")), 400)
+            with self.subTest(chunk=chunk):
+                run(body())
+
+
 if __name__ == "__main__":
     unittest.main()
