@@ -166,21 +166,33 @@ struct application_command {
     std::optional<json::raw> options{};
 };
 
+namespace detail {
+/// Appends `,"key":"<id>"`.
+inline void append_id(std::string& out, std::string_view key, snowflake v) {
+    out.append(",\"").append(key).append("\":\"").append(to_chars(v).view()).append("\"");
+}
+/// Writes the start both interaction bodies share: {"type":T, the ids,
+/// session_id, nonce. Errors: json::errc::invalid_utf8 (session id).
+inline std::error_code begin_interaction(std::string& out, int type, snowflake application_id, std::optional<snowflake> guild_id,
+                                         snowflake channel_id, std::string_view session_id, snowflake nonce) {
+    out.append("{\"type\":");
+    discord::detail::append_number(out, static_cast<std::int64_t>(type));
+    append_id(out, "application_id", application_id);
+    if (guild_id) append_id(out, "guild_id", *guild_id);
+    append_id(out, "channel_id", channel_id);
+    out.append(",\"session_id\":");
+    const std::error_code ec = json::write(session_id, out);
+    append_id(out, "nonce", nonce);
+    return ec;
+}
+} // namespace detail
+
 /// Writes the body of a type 2 interaction. Errors: errc::invalid_argument
 /// (empty session id or command name), json::errc::invalid_utf8.
 inline std::error_code write_command_interaction(std::string& out, const command_interaction& c) {
     if (c.session_id.empty() || c.command_name.empty()) return errc::invalid_argument;
     const std::size_t mark = out.size();
-    const auto id = [&](std::string_view key, snowflake v) {
-        out.append(",\"").append(key).append("\":\"").append(to_chars(v).view()).append("\"");
-    };
-    out.append("{\"type\":2");
-    id("application_id", c.application_id);
-    if (c.guild_id) id("guild_id", *c.guild_id);
-    id("channel_id", c.channel_id);
-    out.append(",\"session_id\":");
-    std::error_code ec = json::write(c.session_id, out);
-    id("nonce", c.nonce);
+    std::error_code ec = detail::begin_interaction(out, 2, c.application_id, c.guild_id, c.channel_id, c.session_id, c.nonce);
     out.append(",\"data\":{\"version\":\"").append(to_chars(c.command_version).view());
     out.append("\",\"id\":\"").append(to_chars(c.command_id).view()).append("\",\"name\":");
     if (!ec) ec = json::write(c.command_name, out);
@@ -208,17 +220,8 @@ inline std::error_code write_command_interaction(std::string& out, const command
 inline std::error_code write_component_interaction(std::string& out, const component_interaction& c) {
     if (c.session_id.empty() || c.custom_id.empty() || c.custom_id.size() > 100) return errc::invalid_argument;
     const std::size_t mark = out.size();
-    const auto id = [&](std::string_view key, snowflake v) {
-        out.append(",\"").append(key).append("\":\"").append(to_chars(v).view()).append("\"");
-    };
-    out.append("{\"type\":3");
-    id("application_id", c.application_id);
-    if (c.guild_id) id("guild_id", *c.guild_id);
-    id("channel_id", c.channel_id);
-    out.append(",\"session_id\":");
-    std::error_code ec = json::write(c.session_id, out);
-    id("nonce", c.nonce);
-    id("message_id", c.message_id);
+    std::error_code ec = detail::begin_interaction(out, 3, c.application_id, c.guild_id, c.channel_id, c.session_id, c.nonce);
+    detail::append_id(out, "message_id", c.message_id);
     if (c.message_flags) {
         out.append(",\"message_flags\":");
         discord::detail::append_number(out, *c.message_flags);
