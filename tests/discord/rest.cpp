@@ -240,3 +240,247 @@ TEST_CASE("rest: no allocation in steady state") {
     for (int i = 2; i < 50; ++i) round(i);
     CHECK(n.count() == 0);
 }
+
+// ---- rate limits: routes, buckets, the global limit, 429s -------------------
+
+namespace {
+
+using fields = std::vector<sluice::http::field>;
+
+fields bucket_headers(std::string_view bucket, std::string_view limit, std::string_view remaining, std::string_view reset_after) {
+    return {{"X-RateLimit-Bucket", bucket},
+            {"X-RateLimit-Limit", limit},
+            {"X-RateLimit-Remaining", remaining},
+            {"X-RateLimit-Reset-After", reset_after}};
+}
+
+} // namespace
+
+TEST_CASE("rest limits: routes keep major parameters and replace other ids") {
+    constexpr rest::route a = rest::route_of("GET", "/channels/1/messages/2");
+    static_assert(a.key == rest::route_of("GET", "/channels/1/messages/3").key); // computed at compile time too
+    CHECK(a.key == rest::route_of("GET", "/channels/1/messages/99?limit=5").key);
+    CHECK(a.key != rest::route_of("DELETE", "/channels/1/messages/2").key);  // the method is part of it
+    CHECK(a.key != rest::route_of("GET", "/channels/2/messages/2").key);     // the channel is major
+    CHECK(a.major != rest::route_of("GET", "/channels/2/messages/2").major);
+    CHECK(a.major == rest::route_of("POST", "/channels/1/typing").major);
+    CHECK(a.major != 0);
+    CHECK(rest::route_of("GET", "/guilds/5/members/6").key == rest::route_of("GET", "/guilds/5/members/7").key);
+    CHECK(rest::route_of("GET", "/guilds/5/members/6").key != rest::route_of("GET", "/guilds/8/members/6").key);
+    CHECK(rest::route_of("GET", "/users/@me").major == 0);
+    CHECK(rest::route_of("GET", "/users/1").key == rest::route_of("GET", "/users/2").key);
+    // Reactions: the emoji is not part of the route.
+    CHECK(rest::route_of("PUT", "/channels/1/messages/2/reactions/%F0%9F%91%8D/@me").key ==
+          rest::route_of("PUT", "/channels/1/messages/3/reactions/smile:123/@me").key);
+    // Webhooks: id and token are major; executing with a token is not under the global limit.
+    const rest::route w = rest::route_of("POST", "/webhooks/10/tok-en");
+    CHECK(w.global_exempt);
+    CHECK(w.major != rest::route_of("POST", "/webhooks/10/other").major);
+    CHECK_FALSE(rest::route_of("GET", "/webhooks/10").global_exempt);
+    // Interactions: the id and token are replaced; exempt from the global limit.
+    const rest::route i = rest::route_of("POST", "/interactions/11/aaa/callback");
+    CHECK(i.key == rest::route_of("POST", "/interactions/12/bbb/callback").key);
+    CHECK(i.global_exempt);
+    CHECK(rest::route_of("POST", "/interactions").global_exempt);
+    CHECK_FALSE(a.global_exempt);
+}
+
+TEST_CASE("rest limits: Limit, Remaining and Reset-After hold the route until the reset") {
+    rest::rate_limiter l;
+    const rest::route r = rest::route_of("POST", "/channels/1/messages");
+    REQUIRE(l.acquire(r, at_ms(0)).granted); // unknown bucket: not held
+    const fields h = {{"x-ratelimit-limit", "3"}, {"X-RATELIMIT-REMAINING", " 2 "}, {"X-RateLimit-Reset-After", "1.5"}};
+    const rest::limit_feedback f = l.on_response(r, 200, h, "{}", at_ms(100));
+    CHECK_FALSE(f.limited);
+    CHECK(f.has_bucket);
+    CHECK(f.limit == 3);
+    CHECK(f.remaining == 2);
+    CHECK(f.reset_after == std::chrono::milliseconds(1500));
+    CHECK(l.acquire(r, at_ms(200)).granted);
+    CHECK(l.acquire(r, at_ms(300)).granted);
+    const rest::permit p = l.acquire(r, at_ms(400));
+    CHECK_FALSE(p.granted);
+    CHECK(p.retry_at == at_ms(1600));
+    CHECK(l.ready_at(r, at_ms(400)) == at_ms(1600));
+    CHECK_FALSE(l.acquire(r, at_ms(1599)).granted);
+    // Another channel is another bucket.
+    CHECK(l.acquire(rest::route_of("POST", "/channels/2/messages"), at_ms(400)).granted);
+    // After the reset, `limit` more go (the window guessed as long as the last).
+    CHECK(l.acquire(r, at_ms(1600)).granted);
+    CHECK(l.acquire(r, at_ms(1600)).granted);
+    CHECK(l.acquire(r, at_ms(1600)).granted);
+    CHECK(l.acquire(r, at_ms(1600)).retry_at == at_ms(3100));
+    // A response in the window never raises what requests in flight have taken.
+    const fields late = {{"X-RateLimit-Limit", "3"}, {"X-RateLimit-Remaining", "2"}, {"X-RateLimit-Reset-After", "1.4"}};
+    l.on_response(r, 200, late, "", at_ms(1700));
+    CHECK(l.state(r)->remaining == 0);
+    CHECK(l.state(r)->reset_at == at_ms(3100));
+    // Malformed values are ignored.
+    const fields junk = {{"X-RateLimit-Remaining", "-1"}, {"X-RateLimit-Reset-After", "soon"}};
+    CHECK_FALSE(l.on_response(r, 200, junk, "", at_ms(1800)).has_bucket);
+    CHECK(l.state(r)->reset_at == at_ms(3100));
+}
+
+TEST_CASE("rest limits: routes that report the same bucket hash share it (per major parameter)") {
+    rest::rate_limiter l;
+    const rest::route a = rest::route_of("PATCH", "/channels/1/messages/5");
+    const rest::route b = rest::route_of("DELETE", "/channels/1/messages/5");
+    const rest::route other_channel = rest::route_of("DELETE", "/channels/2/messages/5");
+    l.on_response(a, 200, bucket_headers("abcd", "2", "1", "5"), "", at_ms(0));
+    l.on_response(b, 200, bucket_headers("abcd", "2", "1", "5"), "", at_ms(0));
+    l.on_response(other_channel, 200, bucket_headers("abcd", "2", "1", "5"), "", at_ms(0));
+    CHECK(l.buckets() == 2); // channel 1's (a and b) and channel 2's
+    CHECK(l.acquire(a, at_ms(10)).granted);
+    const rest::permit p = l.acquire(b, at_ms(20)); // a took the last one
+    CHECK_FALSE(p.granted);
+    CHECK(p.retry_at == at_ms(5000));
+    CHECK(l.acquire(other_channel, at_ms(20)).granted);
+    // A route that learns its hash later brings what it knew; once shared, the bucket's state wins.
+    const rest::route c = rest::route_of("GET", "/channels/1/pins");
+    l.on_response(c, 200, bucket_headers("", "5", "4", "1"), "", at_ms(30)); // no hash yet: its own bucket
+    CHECK(l.buckets() == 3);
+    l.on_response(c, 200, bucket_headers("abcd", "2", "0", "4.97"), "", at_ms(30));
+    CHECK(l.buckets() == 2);
+    CHECK_FALSE(l.acquire(c, at_ms(40)).granted);
+}
+
+TEST_CASE("rest limits: a route's 429 holds its bucket; a global 429 holds everything") {
+    const rest::route a = rest::route_of("POST", "/channels/1/messages");
+    const rest::route b = rest::route_of("GET", "/guilds/2");
+    SUBCASE("per route (body retry_after, Retry-After larger)") {
+        rest::rate_limiter l;
+        const fields h = {{"Retry-After", "3"}, {"X-RateLimit-Scope", "user"}};
+        const rest::limit_feedback f = l.on_response(a, 429, h, R"({"message":"You are being rate limited.","retry_after":2.5,"global":false})", at_ms(0));
+        CHECK(f.limited);
+        CHECK_FALSE(f.global);
+        CHECK(f.scope == rest::limit_scope::user);
+        CHECK(f.retry_after == std::chrono::seconds(3));
+        CHECK(l.acquire(a, at_ms(10)).retry_at == at_ms(3000));
+        CHECK(l.acquire(b, at_ms(10)).granted);
+        CHECK(l.acquire(a, at_ms(3000)).granted); // no limit known: free after the wait
+        CHECK(l.acquire(a, at_ms(3000)).granted);
+    }
+    SUBCASE("shared scope: the route waits, and the scope is reported") {
+        rest::rate_limiter l;
+        const fields h = {{"X-RateLimit-Scope", "shared"}};
+        const rest::limit_feedback f = l.on_response(a, 429, h, R"({"retry_after":0.25,"global":false})", at_ms(0));
+        CHECK(f.scope == rest::limit_scope::shared);
+        CHECK_FALSE(f.global);
+        CHECK(l.ready_at(a, at_ms(0)) == at_ms(250));
+        CHECK(l.ready_at(b, at_ms(0)) == at_ms(0));
+    }
+    SUBCASE("global: body, header or scope") {
+        for (int how = 0; how < 3; ++how) {
+            CAPTURE(how);
+            rest::rate_limiter l;
+            fields h;
+            std::string_view body = R"({"retry_after":1.25})";
+            if (how == 0) body = R"({"retry_after":1.25,"global":true})";
+            if (how == 1) h = {{"X-RateLimit-Global", "true"}};
+            if (how == 2) h = {{"X-RateLimit-Scope", "global"}};
+            const rest::limit_feedback f = l.on_response(a, 429, h, body, at_ms(0));
+            CHECK(f.global);
+            CHECK(l.global_hold() == at_ms(1250));
+            CHECK(l.acquire(b, at_ms(100)).retry_at == at_ms(1250));
+            CHECK(l.acquire(rest::route_of("POST", "/interactions/1/t/callback"), at_ms(100)).retry_at == at_ms(1250));
+            CHECK(l.acquire(b, at_ms(1250)).granted);
+            CHECK(l.acquire(a, at_ms(1250)).granted);
+        }
+    }
+    SUBCASE("no retry_after anywhere: 1 s; absurd values are cut") {
+        rest::rate_limiter l({.max_reset_after = std::chrono::minutes(2)});
+        CHECK(l.on_response(a, 429, {}, "not json", at_ms(0)).retry_after == std::chrono::seconds(1));
+        CHECK(l.on_response(a, 429, {}, R"({"retry_after":1e300})", at_ms(0)).retry_after == std::chrono::minutes(2));
+    }
+}
+
+TEST_CASE("rest limits: the global limit lets 50 requests a second go, interactions apart") {
+    rest::rate_limiter l;
+    for (int i = 0; i < 50; ++i) REQUIRE(l.acquire(rest::route_of("GET", "/channels/" + std::to_string(i)), at_ms(i)).granted);
+    const rest::route r = rest::route_of("GET", "/guilds/1");
+    const rest::permit p = l.acquire(r, at_ms(60));
+    CHECK_FALSE(p.granted);
+    CHECK(p.retry_at == at_ms(1000)); // when the first of the 50 leaves the window
+    CHECK(l.acquire(rest::route_of("POST", "/interactions/1/tok/callback"), at_ms(60)).granted);
+    CHECK(l.acquire(r, at_ms(1000)).granted);
+    CHECK(l.acquire(r, at_ms(1000)).retry_at == at_ms(1001));
+    rest::rate_limiter unlimited({.global_per_second = 0});
+    for (int i = 0; i < 200; ++i) REQUIRE(unlimited.acquire(r, at_ms(0)).granted);
+}
+
+TEST_CASE("rest limits: time going backwards is clamped") {
+    rest::rate_limiter l;
+    const rest::route r = rest::route_of("POST", "/channels/1/messages");
+    l.on_response(r, 200, bucket_headers("h", "1", "0", "1"), "", at_ms(10'000));
+    // An earlier clock never makes the reset come sooner, nor refills the bucket.
+    CHECK(l.ready_at(r, at_ms(5'000)) == at_ms(11'000));
+    CHECK(l.acquire(r, at_ms(5'000)).retry_at == at_ms(11'000));
+    l.on_response(r, 200, bucket_headers("h", "1", "0", "1"), "", at_ms(3'000)); // read as 10 s: the same reset
+    CHECK(l.state(r)->reset_at == at_ms(11'000));
+    CHECK(l.acquire(r, at_ms(11'000)).granted);
+    CHECK(l.acquire(r, at_ms(0)).retry_at == at_ms(12'000)); // at 11 s, the window guessed 1 s long
+    l.on_response(r, 429, {}, R"({"retry_after":2})", at_ms(1)); // clamped to 11 s
+    CHECK(l.ready_at(r, at_ms(0)) == at_ms(13'000));
+}
+
+TEST_CASE("rest limits: bounded tables evict ended buckets, never live ones") {
+    rest::rate_limiter l({.max_buckets = 2, .max_routes = 2});
+    const rest::route a = rest::route_of("GET", "/channels/1"), b = rest::route_of("GET", "/channels/2"),
+                      c = rest::route_of("GET", "/channels/3");
+    l.on_response(a, 200, bucket_headers("ha", "1", "0", "1"), "", at_ms(0));
+    l.on_response(b, 200, bucket_headers("hb", "1", "0", "2"), "", at_ms(0));
+    l.on_response(c, 200, bucket_headers("hc", "1", "0", "3"), "", at_ms(0)); // full of live buckets: not tracked
+    CHECK(l.buckets() == 2);
+    CHECK_FALSE(l.state(c));
+    CHECK(l.acquire(c, at_ms(10)).granted);
+    CHECK_FALSE(l.acquire(a, at_ms(10)).granted);
+    CHECK_FALSE(l.acquire(b, at_ms(10)).granted);
+    // a's window ended: c takes its place.
+    l.on_response(c, 200, bucket_headers("hc", "1", "0", "3"), "", at_ms(1500));
+    CHECK(l.buckets() == 2);
+    REQUIRE(l.state(c));
+    CHECK_FALSE(l.state(a));
+    CHECK_FALSE(l.acquire(c, at_ms(1500)).granted);
+    CHECK_FALSE(l.acquire(b, at_ms(1500)).granted);
+    CHECK(l.acquire(a, at_ms(1500)).granted);
+}
+
+TEST_CASE("rest limits: no allocation once warmed") {
+    rest::rate_limiter l;
+    const fields h = bucket_headers("0123456789abcdef0123456789abcdef", "5", "4", "0.5");
+    const rest::route rs[] = {rest::route_of("GET", "/channels/1/messages"), rest::route_of("POST", "/channels/1/messages"),
+                              rest::route_of("GET", "/guilds/2/members/3")};
+    for (const auto& r : rs) l.on_response(r, 200, h, "", at_ms(0));
+    sluice_test::allocation_counter n;
+    for (int i = 0; i < 1000; ++i) {
+        const rest::route r = rest::route_of("GET", "/channels/1/messages/42");
+        (void)l.acquire(r, at_ms(i * 20));
+        (void)l.on_response(r, 200, h, "", at_ms(i * 20 + 5));
+        (void)l.on_response(rs[i % 3], 429, h, R"({"retry_after":0.01,"global":false})", at_ms(i * 20 + 6));
+    }
+    CHECK(n.count() == 0);
+}
+
+TEST_CASE("rest: the client holds requests for their bucket and hands them out at the reset") {
+    rest::client c(cfg());
+    std::uint64_t a = 0, b = 0, other = 0;
+    REQUIRE_FALSE(c.submit("POST", "/channels/1/messages", R"({"content":"1"})", at_ms(0), a));
+    drain(c);
+    const fields h = bucket_headers("msg", "5", "0", "2");
+    REQUIRE_FALSE(c.on_response(a, 200, h, "{}", at_ms(100)));
+    drain(c);
+    REQUIRE_FALSE(c.submit("POST", "/channels/1/messages", R"({"content":"2"})", at_ms(200), b));
+    REQUIRE_FALSE(c.submit("POST", "/channels/9/messages", R"({"content":"3"})", at_ms(200), other));
+    auto out = drain(c);
+    REQUIRE(out.size() == 1); // channel 9 goes; channel 1 waits for its reset
+    CHECK(out[0].a.id == other);
+    CHECK(c.next_deadline() == at_ms(2100));
+    CHECK(c.limits().state(rest::route_of("POST", "/channels/1/messages"))->reset_at == at_ms(2100));
+    c.handle_timeout(at_ms(2099));
+    CHECK(drain(c).empty());
+    c.handle_timeout(at_ms(2100));
+    out = drain(c);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].a.id == b);
+    CHECK(out[0].a.attempts == 0);
+}
