@@ -40,7 +40,8 @@
 // call; time is the caller's; no allocation per message once connected.
 //
 // Includes: <cstdint>, <string>, <string_view>, <system_error>, <utility>;
-// core (action queue, entropy, time, transport); gateway (the engine);
+// core (action queue, entropy, time, transport); gateway (the engine, and
+// detail/client_shell.hpp: the transport inputs and the action relay);
 // i386chat/frame.hpp, i386chat/errc.hpp.
 #include <cstdint>
 #include <string>
@@ -52,6 +53,7 @@
 #include <sluice/core/entropy.hpp>
 #include <sluice/core/time.hpp>
 #include <sluice/core/transport.hpp>
+#include <sluice/gateway/detail/client_shell.hpp>
 #include <sluice/gateway/session.hpp>
 #include <sluice/i386chat/errc.hpp>
 #include <sluice/i386chat/frame.hpp>
@@ -194,20 +196,30 @@ struct config {
     gateway::config engine = gateway::config::defaults<policy>();
 };
 
-/// The i386chat client machine.
-class client {
+/// The i386chat client machine. The transport inputs (on_open,
+/// on_open_refused, on_message, on_close, each also with a generation),
+/// handle_timeout(), next_deadline(), poll(), current_state(), is_ready()
+/// and engine() are gateway::detail::client_shell's, documented there.
+class client : public gateway::detail::client_shell<client, policy, action> {
+    using shell = gateway::detail::client_shell<client, policy, action>;
+    friend shell;
+
 public:
     /// Builds an idle client. `rng` must outlive it.
     client(config cfg, entropy rng)
-        : engine_(policy{std::move(cfg.url), std::move(cfg.token), false, {}}, rng, without_permit_gate(cfg.engine)),
-          key_(cfg.key) {}
+        : shell(policy{std::move(cfg.url), std::move(cfg.token), false, {}}, rng, without_identify_gate(cfg.engine)),
+          key_(cfg.key) {} // i386chat has no cluster-wide identify limit: present goes out at once
 
     // ---- commands ---------------------------------------------------------
 
     /// Starts connecting (queues `open`). Errors: gateway::errc::already_running.
-    std::error_code start(instant now) { return relay(engine_.start(now)); }
+    std::error_code start(instant now) {
+        return run(now, [&] { return engine_.start(now); });
+    }
     /// Closes with 1000. Errors: gateway::errc::not_running.
-    std::error_code close(instant now) { return relay(engine_.close(now)); }
+    std::error_code close(instant now) {
+        return run(now, [&] { return engine_.close(now); });
+    }
 
     /// Sends an execute: `event` with `cnf` (JSON text, "" for none) and the
     /// next sequence number. Errors (nothing sent, nothing changed):
@@ -215,112 +227,60 @@ public:
     /// gateway::errc::not_connected (before 140 ready), payload_too_large
     /// (over 4096 bytes), rate_limited.
     std::error_code execute(std::string_view event, std::string_view cnf, instant now) {
-        const std::uint64_t seq = seq_ + 1;
-        std::error_code ec =
-            engine_.send_with([&](std::string& out) { return write_execute(out, event, cnf, seq, key_); }, now);
-        if (!ec) seq_ = seq;
-        return relay(ec);
+        return run(now, [&] {
+            const std::uint64_t seq = seq_ + 1;
+            const std::error_code ec =
+                engine_.send_with([&](std::string& out) { return write_execute(out, event, cnf, seq, key_); }, now);
+            if (!ec) seq_ = seq;
+            return ec;
+        });
     }
-
-    // ---- transport inputs (see gateway::session for the errors) ----------
-
-    std::error_code on_open(instant now) { return relay(engine_.on_open(now)); }
-    std::error_code on_open(std::uint32_t generation, instant now) { return relay(engine_.on_open(generation, now)); }
-    std::error_code on_open_refused(std::uint16_t status, instant now) { return relay(engine_.on_open_refused(status, now)); }
-    std::error_code on_message(std::string_view text, message_type type, instant now) {
-        return relay(engine_.on_message(text, type, now));
-    }
-    std::error_code on_message(std::uint32_t generation, std::string_view text, message_type type, instant now) {
-        return relay(engine_.on_message(generation, text, type, now));
-    }
-    std::error_code on_close(close_info info, instant now) { return relay(engine_.on_close(info, now)); }
-    std::error_code on_close(std::uint32_t generation, close_info info, instant now) {
-        return relay(engine_.on_close(generation, info, now));
-    }
-    /// Fires due timers (heartbeat, handshake, reconnect). Early calls do nothing.
-    void handle_timeout(instant now) {
-        engine_.handle_timeout(now);
-        absorb();
-    }
-    /// The earliest instant handle_timeout() has work; O(1).
-    instant next_deadline() const noexcept { return engine_.next_deadline(); }
-
-    /// The next action, or nullptr. Its bytes are valid until the next mutating call.
-    const entry* poll() noexcept { return queue_.poll(); }
 
     // ---- introspection -----------------------------------------------------
 
-    gateway::state current_state() const noexcept { return engine_.current_state(); }
-    bool is_ready() const noexcept { return engine_.is_ready(); }
     /// What the last 140 ready said (valid once an action_kind::ready was queued).
     const ready_info& ready() const noexcept { return engine_.protocol().ready; }
     /// A GATEWAY_DOWN arrived on this connection: its end is expected.
     bool expecting_shutdown() const noexcept { return engine_.protocol().expecting_shutdown; }
     /// The sequence number of the last execute sent (0: none yet).
     std::uint64_t last_sent_sequence() const noexcept { return seq_; }
-    /// The engine, for its introspection (latency, heartbeat interval, ...).
-    const gateway::session<policy>& engine() const noexcept { return engine_; }
 
 private:
-    // i386chat has no cluster-wide identify limit: present goes out at once.
-    static gateway::config without_permit_gate(gateway::config c) noexcept {
-        c.wait_for_identify_permit = false;
-        return c;
-    }
-    // Every mutating call ends here: the engine's actions move to our queue,
-    // translated, so state changes happen at input time, never at poll time.
-    std::error_code relay(std::error_code ec) {
-        absorb();
-        return ec;
-    }
-    void absorb() {
-        while (const gateway::entry* e = engine_.poll()) translate(*e);
-    }
     void translate(const gateway::entry& e) {
         const gateway::action& g = e.action;
         action a;
-        a.op = g.op;
-        a.type = g.type;
-        a.close_code = g.close_code;
-        a.generation = g.generation;
-        a.next = g.next;
-        a.code = g.code;
-        a.error = g.error;
         a.name_offset = g.name_offset;
         a.name_size = g.name_size;
         a.data_offset = g.data_offset;
         a.data_size = g.data_size;
         a.has_seq = g.has_seq;
         a.seq = g.seq;
-        switch (g.kind) {
-        case gateway::action_kind::send: a.kind = action_kind::send; break;
-        case gateway::action_kind::open: a.kind = action_kind::open; break;
-        case gateway::action_kind::close: a.kind = action_kind::close; break;
-        case gateway::action_kind::ready:
-        case gateway::action_kind::resumed: a.kind = action_kind::ready; break;
-        case gateway::action_kind::dispatch:
-            a.kind = action_kind::event;
-            a.event = event_name_of(gateway::name(e));
-            break;
-        case gateway::action_kind::identify_wanted: return; // the permit gate is off (see the constructor)
-        case gateway::action_kind::notice:
-            if (g.error == gateway::errc::server_error) {
-                a.kind = action_kind::error;
-                frame_view v;
-                if (!parse_frame(e.bytes, v)) a.disconnecting = v.disconnecting;
-            } else {
-                a.kind = action_kind::notice;
-                if (g.error == gateway::errc::fatal_close &&
-                    g.close_code == static_cast<std::uint16_t>(close_code::not_identified))
-                    a.error = errc::refused_token;
+        if (!gateway::detail::translate_common(g, a)) {
+            switch (g.kind) {
+            case gateway::action_kind::ready:
+            case gateway::action_kind::resumed: a.kind = action_kind::ready; break;
+            case gateway::action_kind::dispatch:
+                a.kind = action_kind::event;
+                a.event = event_name_of(gateway::name(e));
+                break;
+            case gateway::action_kind::notice:
+                if (g.error == gateway::errc::server_error) {
+                    a.kind = action_kind::error;
+                    frame_view v;
+                    if (!parse_frame(e.bytes, v)) a.disconnecting = v.disconnecting;
+                } else {
+                    a.kind = action_kind::notice;
+                    if (g.error == gateway::errc::fatal_close &&
+                        g.close_code == static_cast<std::uint16_t>(close_code::not_identified))
+                        a.error = errc::refused_token;
+                }
+                break;
+            default: return; // identify_wanted: the permit gate is off (see the constructor)
             }
-            break;
         }
         queue_.push(a, e.bytes);
     }
 
-    gateway::session<policy> engine_;
-    action_queue<action> queue_;
     std::uint64_t seq_ = 0;
     event_key key_;
 };

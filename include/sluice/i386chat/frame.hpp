@@ -13,18 +13,19 @@
 // is malformed. `s` and the event name matter on 130 only. `cnf` may be any
 // JSON value (the seed says "JSON, String, Integer").
 //
-// Includes: <cstdint>, <iterator> (std::size), <limits>, <optional>, <string>,
+// Includes: <cstdint>, <iterator> (std::size), <optional>, <string>,
 // <string_view>, <system_error>;
 // json/read.hpp, json/write.hpp, json/validate.hpp; gateway/errc.hpp for
-// malformed_frame; i386chat/errc.hpp.
+// malformed_frame, gateway/detail/frame_fields.hpp (ids, the hello
+// interval); i386chat/errc.hpp.
 #include <cstdint>
 #include <iterator>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include <sluice/gateway/detail/frame_fields.hpp>
 #include <sluice/gateway/errc.hpp>
 #include <sluice/i386chat/errc.hpp>
 #include <sluice/json/read.hpp>
@@ -113,19 +114,7 @@ struct ready_cnf {
 };
 
 // An integer, or a string of decimal digits (what "Integer" ids become in some servers).
-inline bool parse_id(std::string_view text, std::uint64_t& out) noexcept {
-    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
-    if (text.empty() || text.size() > 20) return false;
-    std::uint64_t v = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return false;
-        const std::uint64_t d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    out = v;
-    return true;
-}
+using gateway::detail::read_id;
 } // namespace detail
 
 /// Parses one server frame. Errors: the json errors for text that is not
@@ -141,10 +130,7 @@ inline std::error_code parse_frame(std::string_view text, frame_view& out) {
     switch (env.f) {
     case 100: {
         out.f = function_code::hello;
-        detail::hello_cnf h{};
-        if (out.cnf.empty() || json::read(h, out.cnf) || h.hb_int <= 0) return gateway::errc::malformed_frame;
-        out.hb_int = h.hb_int;
-        return {};
+        return gateway::detail::read_positive(out.cnf, &detail::hello_cnf::hb_int, out.hb_int);
     }
     case 120: out.f = function_code::heartbeat; return {};
     case 130: {
@@ -182,7 +168,7 @@ inline std::error_code read_ready(std::string_view cnf, ready_info& out) {
     detail::ready_cnf r{};
     if (std::error_code ec = json::read(r, cnf)) return ec;
     std::uint64_t id = 0;
-    if (!detail::parse_id(r.session_id.text, id)) return gateway::errc::missing_session;
+    if (!detail::read_id(r.session_id.text, id)) return gateway::errc::missing_session;
     out.version = r.v;
     out.session_id = id;
     out.enc_key = std::move(r.enc_key);

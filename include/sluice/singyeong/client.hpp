@@ -52,8 +52,9 @@
 //
 // Includes: <cstddef>, <cstdint>, <string>, <string_view>, <system_error>,
 // <utility>, <vector> (the reply order ring); core (action queue, entropy,
-// nonce table, time, transport); gateway (the engine); json/validate.hpp;
-// singyeong (dsn, errc, frame, metadata, query).
+// nonce table, time, transport); gateway (the engine, and
+// detail/client_shell.hpp: the transport inputs and the action relay);
+// json/validate.hpp; singyeong (dsn, errc, frame, metadata, query).
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -67,6 +68,7 @@
 #include <sluice/core/nonce_table.hpp>
 #include <sluice/core/time.hpp>
 #include <sluice/core/transport.hpp>
+#include <sluice/gateway/detail/client_shell.hpp>
 #include <sluice/gateway/session.hpp>
 #include <sluice/json/validate.hpp>
 #include <sluice/singyeong/dsn.hpp>
@@ -305,14 +307,20 @@ constexpr std::string_view app(const entry& e) noexcept { return detail::part(e,
 /// The nodes JSON of a QUERY_NODES reply.
 constexpr std::string_view nodes(const entry& e) noexcept { return detail::part(e, e.action.nodes_span); }
 
-/// The singyeong client machine.
-class client {
+/// The singyeong client machine. The transport inputs (on_open,
+/// on_open_refused, on_message, on_close, each also with a generation),
+/// poll(), current_state(), is_ready() and engine() are
+/// gateway::detail::client_shell's, documented there.
+class client : public gateway::detail::client_shell<client, policy, action> {
+    using shell = gateway::detail::client_shell<client, policy, action>;
+    friend shell;
+
 public:
     /// Builds an idle client; allocates the pending-request table. `rng`
     /// must outlive it. A bad configuration is reported by config_error().
     client(config cfg, entropy rng)
-        : cfg_(std::move(cfg)), store_(cfg_.max_metadata_keys), engine_(make_policy(), rng, without_permit_gate(cfg_.engine)),
-          pending_(cfg_.max_pending), order_(cfg_.max_pending ? cfg_.max_pending : 1) {
+        : shell(make_policy(&cfg_, &store_), rng, without_identify_gate(cfg.engine)), cfg_(std::move(cfg)),
+          store_(cfg_.max_metadata_keys), pending_(cfg_.max_pending), order_(cfg_.max_pending ? cfg_.max_pending : 1) {
         next_nonce_ = rng.next() >> 12; // leaves room to count up; never 0 in practice
         if (next_nonce_ == 0) next_nonce_ = 1;
         std::string scratch;
@@ -432,31 +440,11 @@ public:
     /// Errors: core_errc::unknown_key (not pending).
     std::error_code cancel(std::uint64_t nonce) { return pending_.cancel(nonce); }
 
-    // ---- transport inputs (see gateway::session for the errors) ----------
+    // ---- time ------------------------------------------------------------------
 
-    std::error_code on_open(instant now) { return run(now, [&] { return engine_.on_open(now); }); }
-    std::error_code on_open(std::uint32_t generation, instant now) {
-        return run(now, [&] { return engine_.on_open(generation, now); });
-    }
-    std::error_code on_open_refused(std::uint16_t status, instant now) {
-        return run(now, [&] { return engine_.on_open_refused(status, now); });
-    }
-    std::error_code on_message(std::string_view text, message_type type, instant now) {
-        return run(now, [&] { return engine_.on_message(text, type, now); });
-    }
-    std::error_code on_message(std::uint32_t generation, std::string_view text, message_type type, instant now) {
-        return run(now, [&] { return engine_.on_message(generation, text, type, now); });
-    }
-    std::error_code on_close(close_info info, instant now) { return run(now, [&] { return engine_.on_close(info, now); }); }
-    std::error_code on_close(std::uint32_t generation, close_info info, instant now) {
-        return run(now, [&] { return engine_.on_close(generation, info, now); });
-    }
     /// Fires due timers: the engine's and the requests' deadlines.
     void handle_timeout(instant now) {
-        (void)run(now, [&] {
-            engine_.handle_timeout(now);
-            return std::error_code{};
-        });
+        shell::handle_timeout(now);
         if (now < pending_.next_deadline()) return;
         pending_.expire(now, [&](std::uint64_t key, pending&&) noexcept { failed(key, errc::request_timeout); });
     }
@@ -466,19 +454,13 @@ public:
         return a < b ? a : b;
     }
 
-    /// The next action, or nullptr. Its bytes are valid until the next mutating call.
-    const entry* poll() noexcept { return queue_.poll(); }
-
     // ---- introspection -----------------------------------------------------
 
-    gateway::state current_state() const noexcept { return engine_.current_state(); }
-    bool is_ready() const noexcept { return engine_.is_ready(); }
     /// Whether the last ready said the client is restricted.
     bool restricted() const noexcept { return engine_.protocol().restricted; }
     /// Requests waiting for a reply.
     std::size_t pending_requests() const noexcept { return pending_.size(); }
     const config& settings() const noexcept { return cfg_; }
-    const gateway::session<policy>& engine() const noexcept { return engine_; }
 
 private:
     struct pending {
@@ -492,15 +474,11 @@ private:
         return h;
     }
 
-    static gateway::config without_permit_gate(gateway::config c) noexcept {
-        c.wait_for_identify_permit = false; // no cluster-wide identify limit
-        return c;
-    }
-
-    policy make_policy() {
+    // The policy reads the client's configuration and metadata (built after the shell: only their addresses are taken).
+    static policy make_policy(const config* c, const metadata_store* store) {
         policy p;
-        p.cfg = &cfg_;
-        p.store = &store_;
+        p.cfg = c;
+        p.store = store;
         return p;
     }
 
@@ -625,14 +603,13 @@ private:
         return 0;
     }
 
-    // Every mutating call runs here: the engine acts, and its actions move to
-    // our queue, translated (nonces resolved), so state changes happen at
-    // input time, never at poll time.
-    template <class F>
-    std::error_code run(instant now, F&& f) {
+    // The shell's hooks around every mutating call (its run()): the time,
+    // then after the engine's actions are translated (nonces resolved), the
+    // metadata a fresh ready needs.
+    void before_run(instant now) noexcept {
         if (now > now_) now_ = now;
-        const std::error_code ec = f();
-        absorb();
+    }
+    void after_run() {
         if (restore_after_ready_) {
             restore_after_ready_ = false;
             if (cfg_.restore == metadata_restore::update_after_ready && !store_.empty()) {
@@ -646,10 +623,6 @@ private:
                 absorb();
             }
         }
-        return ec;
-    }
-    void absorb() {
-        while (const gateway::entry* e = engine_.poll()) translate(*e);
     }
 
     static text_span span_of(std::string_view whole, std::string_view part) noexcept {
@@ -657,17 +630,9 @@ private:
         return {static_cast<std::uint32_t>(part.data() - whole.data()), static_cast<std::uint32_t>(part.size())};
     }
 
+    // Our nonces are decimal and never 0.
     static bool parse_nonce(std::string_view text, std::uint64_t& out) noexcept {
-        if (text.empty() || text.size() > 20) return false;
-        std::uint64_t v = 0;
-        for (const char c : text) {
-            if (c < '0' || c > '9') return false;
-            const auto d = static_cast<std::uint64_t>(c - '0');
-            if (v > (~std::uint64_t{0} - d) / 10) return false;
-            v = v * 10 + d;
-        }
-        out = v;
-        return v != 0;
+        return gateway::detail::parse_decimal(text, out) && out != 0;
     }
 
     void failed(std::uint64_t key, std::error_code why) {
@@ -682,20 +647,17 @@ private:
     void translate(const gateway::entry& e) {
         const gateway::action& g = e.action;
         action a;
-        a.op = g.op;
-        a.type = g.type;
-        a.close_code = g.close_code;
-        a.generation = g.generation;
-        a.next = g.next;
-        a.code = g.code;
-        a.error = g.error;
         a.name_span = {g.name_offset, g.name_size};
         a.data_span = {g.data_offset, g.data_size};
         const std::string_view bytes = e.bytes;
+        if (gateway::detail::translate_common(g, a)) {
+            queue_.push(a, bytes);
+            return;
+        }
         switch (g.kind) {
-        case gateway::action_kind::send: a.kind = action_kind::send; break;
-        case gateway::action_kind::open: a.kind = action_kind::open; break;
-        case gateway::action_kind::close: a.kind = action_kind::close; break;
+        case gateway::action_kind::send:
+        case gateway::action_kind::open:
+        case gateway::action_kind::close: break; // translate_common's
         case gateway::action_kind::identify_wanted: return; // never: the gate is off
         case gateway::action_kind::ready:
         case gateway::action_kind::resumed:
@@ -796,8 +758,6 @@ private:
 
     config cfg_;
     metadata_store store_;
-    gateway::session<policy> engine_;
-    action_queue<action> queue_;
     nonce_table<pending> pending_;
     std::vector<std::uint64_t> order_;
     std::size_t order_head_ = 0, order_count_ = 0;

@@ -26,13 +26,16 @@
 //   CLIENT_(DIS)CONNECTED {app} (PROTOCOL.md) or {payload: {app}} (the real server's code)
 //
 // Includes: <cstdint>, <optional>, <string>, <string_view>, <system_error>;
-// json/read.hpp, json/write.hpp; gateway/errc.hpp; singyeong/errc.hpp.
+// json/read.hpp, json/write.hpp; gateway/errc.hpp,
+// gateway/detail/frame_fields.hpp (null checks, the hello interval);
+// singyeong/errc.hpp.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include <sluice/gateway/detail/frame_fields.hpp>
 #include <sluice/gateway/errc.hpp>
 #include <sluice/json/read.hpp>
 #include <sluice/json/write.hpp>
@@ -135,7 +138,7 @@ struct error_body {
     std::optional<json::raw> extra_info;
 };
 
-inline bool is_null(const std::optional<json::raw>& r) noexcept { return !r || r->text == "null"; }
+using gateway::detail::is_null;
 // The contents of a JSON string without escapes, or the text of another scalar.
 inline bool scalar_text(std::string_view raw, std::string_view& out) noexcept {
     if (raw.size() >= 2 && raw.front() == '"') {
@@ -164,10 +167,7 @@ inline std::error_code parse_frame(std::string_view text, frame_view& out) {
     out.op = static_cast<opcode>(env.op);
     switch (env.op) {
     case 0: {
-        detail::hello_body h{};
-        if (out.d.empty() || json::read(h, out.d) || h.heartbeat_interval <= 0) return gateway::errc::malformed_frame;
-        out.heartbeat_interval = h.heartbeat_interval;
-        return {};
+        return gateway::detail::read_positive(out.d, &detail::hello_body::heartbeat_interval, out.heartbeat_interval);
     }
     case 1:
     case 5: return gateway::errc::malformed_frame; // client-only
