@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include "support/support.hpp"
+#include "peers/records.hpp"
 #include "peers/wire.hpp"
 
 #include <string>
@@ -36,19 +37,8 @@ std::vector<rec> drain(i386chat::client& c) {
     return out;
 }
 
-/// The frames the client sent among `v`.
-std::vector<std::string> sent(const std::vector<rec>& v) {
-    std::vector<std::string> s;
-    for (const rec& r : v)
-        if (r.a.kind == action_kind::send) s.push_back(r.bytes);
-    return s;
-}
-
-const rec* find(const std::vector<rec>& v, action_kind k) {
-    for (const rec& r : v)
-        if (r.a.kind == k) return &r;
-    return nullptr;
-}
+using peer_records::find; // the first record of a kind
+using peer_records::sent; // the frames sent
 
 struct fixture {
     xoshiro256 rng{7};

@@ -9,6 +9,7 @@
 
 #include <doctest/doctest.h>
 
+#include "peers/records.hpp"
 #include "peers/wire.hpp"
 #include "support/support.hpp"
 
@@ -38,17 +39,8 @@ std::vector<rec> drain(singyeong::client& c) {
                        std::string(singyeong::app(*e)), std::string(singyeong::nodes(*e))});
     return out;
 }
-std::vector<std::string> sent(const std::vector<rec>& v) {
-    std::vector<std::string> s;
-    for (const rec& r : v)
-        if (r.a.kind == action_kind::send) s.push_back(r.bytes);
-    return s;
-}
-const rec* find(const std::vector<rec>& v, action_kind k) {
-    for (const rec& r : v)
-        if (r.a.kind == k) return &r;
-    return nullptr;
-}
+using peer_records::find; // the first record of a kind
+using peer_records::sent; // the frames sent
 
 singyeong::config make_config() {
     singyeong::config c;
