@@ -11,8 +11,10 @@
 //                   same fields into a struct with std::string members (what
 //                   most C++ Discord libraries do)
 // Each frame carries a fresh sequence number (10 digits, bumped in place), so
-// the client never drops one as stale. Also: discord_idle_session reports
-// sizeof and heap bytes of a connected, idle client as counters.
+// the client never drops one as stale. Family discord_heartbeat_ack: {"op":11}
+// frames per second (items/s) in byte and message mode. Also:
+// discord_idle_session reports sizeof and heap bytes of a connected, idle
+// client as counters.
 #include <sluice/discord.hpp>
 #include <sluice/ws.hpp>
 
@@ -179,6 +181,62 @@ void sluice_bytes(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(sluice_bytes)->Name("discord_message_update/sluice_bytes");
+
+// ---- heartbeat acks -----------------------------------------------------------
+// Family discord_heartbeat_ack: {"op":11} frames, one at a time, through the
+// byte-mode machine (WebSocket frame, envelope, heartbeat state) and the
+// message-mode one; nlohmann parses the same text and reads op.
+
+void ack_bytes(benchmark::State& state) {
+    xoshiro256 ws_rng{5}, rng{6};
+    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, bench_config(), entropy(rng));
+    s.inner().start(instant::zero());
+    drain(s);
+    s.transport_open(instant::zero());
+    std::string request;
+    while (auto* e = s.poll())
+        if (e->action.io == ws::io_op::transmit) request = e->bytes;
+    s.receive(upgrade_response(request) + ws_frame(load("discord/hello.json")) + ws_frame(load("discord/ready.json")), instant::zero());
+    drain(s);
+    const std::string wire = ws_frame(R"({"op":11})");
+    for (auto _ : state) {
+        s.receive(wire, instant::zero());
+        drain(s);
+    }
+    if (!s.inner().is_ready()) state.SkipWithError("the session stopped");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(ack_bytes)->Name("discord_heartbeat_ack/sluice_bytes");
+
+void ack_message(benchmark::State& state) {
+    xoshiro256 rng{7};
+    dc::client c(bench_config(), entropy(rng));
+    connect(c);
+    const std::string text = R"({"op":11})";
+    for (auto _ : state) {
+        c.on_message(text, message_type::text, instant::zero());
+        drain(c);
+    }
+    if (!c.is_ready()) state.SkipWithError("the session stopped");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(ack_message)->Name("discord_heartbeat_ack/sluice_message");
+
+void ack_nlohmann(benchmark::State& state) {
+    const std::string text = R"({"op":11})";
+    int op = 0;
+    for (auto _ : state) {
+        const nlohmann::json j = nlohmann::json::parse(text);
+        op = j.at("op").get<int>();
+        benchmark::DoNotOptimize(op);
+    }
+    if (op != 11) state.SkipWithError("wrong result");
+    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * text.size()));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(ack_nlohmann)->Name("discord_heartbeat_ack/nlohmann");
 
 // ---- nlohmann/json ---------------------------------------------------------
 

@@ -109,10 +109,10 @@ struct envelope {
 // The fast path for the order Discord sends: {"t":...,"s":...,"op":N,"d":<value>}
 // with d last. Reads t, s and op (in any order, before d) and takes d as
 // everything from its first byte to the frame's closing brace, without
-// reading it: decoding d reads (and checks) it once. Any other shape (a key
-// other than t/s/op before d, d before one of them, escapes in keys or t, a
-// frame not ending in '}', numbers out of range) returns false and the full
-// reader decides.
+// reading it: decoding d reads (and checks) it once. A frame without d
+// ({"op":11}) needs op only. Any other shape (a key other than t/s/op before
+// d, d before one of them, escapes in keys or t, a frame not ending in '}',
+// numbers out of range) returns false and the full reader decides.
 constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
@@ -136,7 +136,9 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
         if (p == last || *p != '"') return false;
         const std::size_t klen = static_cast<std::size_t>(p - key);
         // 'd', 't', 's' or "op" (compared by hand: this is the hot path)
-        const char k = klen == 1 ? key[0] : (klen == 2 && key[0] == 'o' && key[1] == 'p') ? 'o' : '?';
+        const char k = klen == 1 && (key[0] == 'd' || key[0] == 't' || key[0] == 's') ? key[0]
+                       : (klen == 2 && key[0] == 'o' && key[1] == 'p')                  ? 'o'
+                                                                                        : '?'; // "o" is not "op"
         ++p;
         ws();
         if (p == last || *p != ':') return false;
@@ -197,7 +199,8 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
             return false;
         }
         ws();
-        if (p == last || *p != ',') return false;
+        if (p == last) return have_op; // a frame without d, e.g. {"op":11}: t and s are optional
+        if (*p != ',') return false;
         ++p;
     }
 }
