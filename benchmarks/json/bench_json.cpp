@@ -1,8 +1,9 @@
 // bench_json: typed read of a Discord MESSAGE_UPDATE (std::string and
-// std::string_view fields) and write of an identify payload, sluice against
+// std::string_view fields) and writes of identify, heartbeat and dispatch payloads, sluice against
 // simdjson on-demand, RapidJSON, Boost.JSON and nlohmann/json in one binary.
-// Families: json_read_string, json_read_view, json_write_identify; each
-// benchmark checks once that it extracted the same values as sluice.
+// Families: json_read_string, json_read_view, json_write_identify,
+// json_write_heartbeat, json_write_dispatch; each benchmark checks once that
+// it extracted (or wrote) the same as sluice.
 #include "message.hpp"
 
 #include <sluice/json.hpp>
@@ -142,41 +143,70 @@ void validate_sluice(benchmark::State& state) {
 }
 BENCHMARK(validate_sluice)->Name("json_validate/sluice");
 
-template <class Write>
-void run_write(benchmark::State& state, Write write) {
-    const bench::identify id = bench::sample_identify();
+// Writes `value` again and again into a reused buffer; checks once that the
+// output is byte for byte sluice's.
+template <class Value, class Write>
+void run_write(benchmark::State& state, const Value& value, Write write) {
     std::string out;
     std::string expected;
-    static_cast<void>(sluice::json::write(id, expected));
-    write(id, out);
+    static_cast<void>(sluice::json::write(value, expected));
+    write(value, out);
     if (out != expected) {
         state.SkipWithError(("output differs from sluice's: " + out).c_str());
         return;
     }
     std::size_t bytes = 0;
     for (auto _ : state) {
-        write(id, out);
+        write(value, out);
         bytes += out.size();
         benchmark::DoNotOptimize(out.data());
         benchmark::ClobberMemory();
     }
     state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-void write_sluice(benchmark::State& state) {
-    run_write(state, [](const bench::identify& v, std::string& out) {
-        out.clear();
-        static_cast<void>(sluice::json::write(v, out));
-    });
+template <class Value>
+void sluice_write(const Value& v, std::string& out) {
+    out.clear();
+    static_cast<void>(sluice::json::write(v, out));
 }
-void write_nlohmann(benchmark::State& state) { run_write(state, bench::write_nlohmann); }
-void write_boost_json(benchmark::State& state) { run_write(state, bench::write_boost_json); }
-void write_rapidjson(benchmark::State& state) { run_write(state, bench::write_rapidjson); }
+
+void write_sluice(benchmark::State& state) { run_write(state, bench::sample_identify(), sluice_write<bench::identify>); }
+void write_nlohmann(benchmark::State& state) {
+    run_write(state, bench::sample_identify(), [](const bench::identify& v, std::string& out) { bench::write_nlohmann(v, out); });
+}
+void write_boost_json(benchmark::State& state) {
+    run_write(state, bench::sample_identify(), [](const bench::identify& v, std::string& out) { bench::write_boost_json(v, out); });
+}
+void write_rapidjson(benchmark::State& state) {
+    run_write(state, bench::sample_identify(), [](const bench::identify& v, std::string& out) { bench::write_rapidjson(v, out); });
+}
 
 BENCHMARK(write_sluice)->Name("json_write_identify/sluice");
 BENCHMARK(write_rapidjson)->Name("json_write_identify/rapidjson");
 BENCHMARK(write_boost_json)->Name("json_write_identify/boost_json");
 BENCHMARK(write_nlohmann)->Name("json_write_identify/nlohmann");
+
+// A heartbeat: {"op":1,"d":<sequence>}.
+const bench::heartbeat sample_heartbeat{1, 1287};
+void write_heartbeat_sluice(benchmark::State& state) { run_write(state, sample_heartbeat, sluice_write<bench::heartbeat>); }
+void write_heartbeat_boost_json(benchmark::State& state) {
+    run_write(state, sample_heartbeat, [](const bench::heartbeat& v, std::string& out) { bench::write_boost_json(v, out); });
+}
+BENCHMARK(write_heartbeat_sluice)->Name("json_write_heartbeat/sluice");
+BENCHMARK(write_heartbeat_boost_json)->Name("json_write_heartbeat/boost_json");
+
+// A dispatch: the MESSAGE_UPDATE fields read from the fixture, written back.
+void write_dispatch_sluice(benchmark::State& state) {
+    run_write(state, reference<std::string>(), sluice_write<bench::dispatch<std::string>>);
+}
+void write_dispatch_boost_json(benchmark::State& state) {
+    run_write(state, reference<std::string>(),
+              [](const bench::dispatch<std::string>& v, std::string& out) { bench::write_boost_json(v, out); });
+}
+BENCHMARK(write_dispatch_sluice)->Name("json_write_dispatch/sluice");
+BENCHMARK(write_dispatch_boost_json)->Name("json_write_dispatch/boost_json");
 
 } // namespace
 

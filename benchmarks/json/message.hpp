@@ -72,6 +72,12 @@ inline identify sample_identify() {
                 {"linux", "sluice", "sluice"}, {0, 1}}};
 }
 
+/// A heartbeat (op 1) with the last sequence.
+struct heartbeat {
+    int op = 1;
+    std::optional<std::int64_t> d;
+};
+
 // Peers, each in peers.cpp (so their headers stay out of bench_json.cpp).
 // Each returns false on a parse error and fills `out` like sluice does.
 bool read_simdjson(std::string_view padded_text, std::size_t size, dispatch<std::string>& out);
@@ -86,6 +92,8 @@ bool read_nlohmann(std::string_view text, dispatch<std::string_view>& out);
 void write_nlohmann(const identify& v, std::string& out);
 void write_boost_json(const identify& v, std::string& out);
 void write_rapidjson(const identify& v, std::string& out);
+void write_boost_json(const heartbeat& v, std::string& out);
+void write_boost_json(const dispatch<std::string>& v, std::string& out);
 
 // Frees the DOMs the string_view variants point into (kept alive until the next read).
 void release_peer_documents();

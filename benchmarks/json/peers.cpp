@@ -410,6 +410,63 @@ void write_boost_json(const identify& v, std::string& out) {
     while (!sr.done()) out.append(sr.read(buf));
 }
 
+namespace {
+void bj_serialize(const bj::value& root, std::string& out) {
+    bj::serializer sr;
+    sr.reset(&root);
+    out.clear();
+    char buf[4096];
+    while (!sr.done()) out.append(sr.read(buf));
+}
+} // namespace
+
+void write_boost_json(const heartbeat& v, std::string& out) {
+    unsigned char buffer[1024];
+    bj::monotonic_resource mr(buffer, sizeof buffer);
+    bj::object root(&mr);
+    root["op"] = v.op;
+    if (v.d) root["d"] = *v.d;
+    bj_serialize(root, out);
+}
+
+// Empty optionals are left out, as sluice::json::write does.
+void write_boost_json(const dispatch<std::string>& v, std::string& out) {
+    unsigned char buffer[8192];
+    bj::monotonic_resource mr(buffer, sizeof buffer);
+    const message<std::string>& m = v.d;
+    bj::object author(&mr);
+    author["id"] = m.author.id;
+    author["username"] = m.author.username;
+    if (m.author.bot) author["bot"] = *m.author.bot;
+    bj::array attachments(&mr);
+    for (const auto& a : m.attachments) {
+        bj::object o(&mr);
+        o["id"] = a.id;
+        o["url"] = a.url;
+        o["filename"] = a.filename;
+        o["size"] = a.size;
+        if (a.width) o["width"] = *a.width;
+        if (a.height) o["height"] = *a.height;
+        attachments.push_back(std::move(o));
+    }
+    bj::object d(&mr);
+    d["id"] = m.id;
+    d["channel_id"] = m.channel_id;
+    if (m.guild_id) d["guild_id"] = *m.guild_id;
+    d["content"] = m.content;
+    if (m.nonce) d["nonce"] = *m.nonce;
+    d["tts"] = m.tts;
+    if (m.edited_timestamp) d["edited_timestamp"] = *m.edited_timestamp;
+    d["author"] = std::move(author);
+    d["attachments"] = std::move(attachments);
+    bj::object root(&mr);
+    root["op"] = v.op;
+    if (v.s) root["s"] = *v.s;
+    if (v.t) root["t"] = *v.t;
+    root["d"] = std::move(d);
+    bj_serialize(root, out);
+}
+
 void write_rapidjson(const identify& v, std::string& out) {
     static rapidjson::StringBuffer sb;
     sb.Clear();
