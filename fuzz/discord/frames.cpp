@@ -14,6 +14,8 @@
 #include <sluice/discord.hpp>
 #include <sluice/midjourney.hpp>
 
+#include "../support/sequence.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <optional>
@@ -38,7 +40,7 @@ struct run {
     xoshiro256 rng{1};
     dc::client c;
     mj::tracker t;
-    std::optional<std::uint64_t> last_seq;
+    fuzz_script::sequence_watch seq; // dispatch sequences increase within a session
     std::int64_t now_ms = 0;
 
     static dc::config cfg() {
@@ -63,17 +65,8 @@ struct run {
     void drain() {
         while (const gw::entry* e = c.poll()) {
             const gw::action& a = e->action;
+            check(seq.see(a));
             switch (a.kind) {
-            case gw::action_kind::ready:
-                last_seq = a.has_seq ? std::optional<std::uint64_t>(a.seq) : std::nullopt;
-                break;
-            case gw::action_kind::resumed:
-            case gw::action_kind::dispatch:
-                if (a.has_seq) {
-                    check(!last_seq || a.seq > *last_seq);
-                    last_seq = a.seq;
-                }
-                break;
             case gw::action_kind::close:
                 check(a.close_code != 1001);
                 break;

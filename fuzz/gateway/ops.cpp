@@ -11,6 +11,8 @@
 //  - sends never exceed the cap, nor 120 per 60 s on one connection.
 #include <sluice/discord.hpp>
 
+#include "../support/sequence.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <deque>
@@ -44,7 +46,7 @@ struct run {
     dc::client c;
     std::int64_t ms = 0;
     std::uint32_t last_gen = 0;
-    std::optional<std::uint64_t> last_seq;
+    fuzz_script::sequence_watch seq; // dispatch sequences increase within a session
     std::deque<std::int64_t> sends; // send times on the current connection (ms)
     std::uint64_t next_seq = 2;
 
@@ -75,18 +77,10 @@ struct run {
                 while (!sends.empty() && sends.front() <= ms - 60'000) sends.pop_front();
                 check(sends.size() <= 120);
                 break;
-            case gw::action_kind::ready: last_seq = a.has_seq ? std::optional<std::uint64_t>(a.seq) : std::nullopt; break;
             case gw::action_kind::notice:
-                if (a.next == gw::next_step::new_session || a.next == gw::next_step::stop) last_seq.reset(); // a new session counts afresh
+                if (a.next == gw::next_step::new_session || a.next == gw::next_step::stop) seq.restart(); // a new session counts afresh
                 break;
-            case gw::action_kind::resumed:
-            case gw::action_kind::dispatch:
-                if (a.has_seq) {
-                    check(!last_seq || a.seq > *last_seq);
-                    last_seq = a.seq;
-                }
-                break;
-            default: break;
+            default: check(seq.see(a)); break; // ready, resumed, dispatch
             }
         }
         const gw::state s = c.current_state();
