@@ -280,6 +280,28 @@ private:
     int fd_ = -1;
 };
 
+/// Carries out one transport action of a ws::session on `conn`: connect
+/// (counted in `connects`; the session hears whether it opened), transmit,
+/// disconnect (the session hears of the close when `report_disconnect`).
+/// False for the inner machine's actions (io_op::none), left to the caller.
+template <class Session>
+bool carry_out(Session& s, tcp& conn, const typename Session::entry& e, int& connects, bool report_disconnect) {
+    switch (e.action.io) {
+    case sluice::ws::io_op::connect:
+        ++connects;
+        if (conn.open(e.action.port)) s.transport_open(now());
+        else s.transport_closed(now());
+        return true;
+    case sluice::ws::io_op::transmit: conn.send_all(e.bytes); return true;
+    case sluice::ws::io_op::disconnect:
+        conn.shut();
+        if (report_disconnect) s.transport_closed(now());
+        return true;
+    case sluice::ws::io_op::none: return false;
+    }
+    return false;
+}
+
 /// One byte-mode client on a real socket. Every action of the protocol
 /// machine that is not transport work is copied into `log`.
 template <class Inner>
@@ -304,21 +326,8 @@ public:
 
     /// Carries out queued work: connects, writes, disconnects; copies events.
     void flush() {
-        while (const auto* e = s_.poll()) {
-            switch (e->action.io) {
-            case sluice::ws::io_op::connect:
-                ++connects_;
-                if (conn_.open(e->action.port)) s_.transport_open(now());
-                else s_.transport_closed(now());
-                break;
-            case sluice::ws::io_op::transmit: conn_.send_all(e->bytes); break;
-            case sluice::ws::io_op::disconnect:
-                conn_.shut();
-                s_.transport_closed(now());
-                break;
-            case sluice::ws::io_op::none: log.push_back({e->action.inner, std::string(e->bytes)}); break;
-            }
-        }
+        while (const auto* e = s_.poll())
+            if (!carry_out(s_, conn_, *e, connects_, true)) log.push_back({e->action.inner, std::string(e->bytes)});
     }
     /// Reads what the socket has and fires due timers.
     void step() {

@@ -89,18 +89,8 @@ public:
 
     /// Carries out queued actions; events go to `on_inner`.
     void flush(const std::function<void(const entry&)>& on_inner) {
-        while (const entry* e = s_.poll()) {
-            switch (e->action.io) {
-            case sluice::ws::io_op::connect:
-                ++connects_;
-                if (conn_.open(e->action.port)) s_.transport_open(now());
-                else s_.transport_closed(now());
-                break;
-            case sluice::ws::io_op::transmit: conn_.send_all(e->bytes); break;
-            case sluice::ws::io_op::disconnect: conn_.shut(); break;
-            case sluice::ws::io_op::none: on_inner(*e); break;
-            }
-        }
+        while (const entry* e = s_.poll())
+            if (!peer_net::carry_out(s_, conn_, *e, connects_, false)) on_inner(*e);
     }
 
     /// Runs the loop until `done()` is true or `limit` passes; returns done().
