@@ -160,11 +160,11 @@ constexpr int parse_snowflake_digits(std::string_view text, std::uint64_t& out) 
 }
 
 // Eight ASCII bytes loaded little-endian (first character in the low byte):
-// are they all '0'..'9'? A byte outside 0x30..0x39 breaks its nibble pair;
-// a carry out of a byte happens only when that byte already failed.
-constexpr bool eight_digits(std::uint64_t w) noexcept {
+// zero when they are all '0'..'9'. A byte outside 0x30..0x39 breaks its
+// nibble pair; a carry out of a byte happens only when that byte already failed.
+constexpr std::uint64_t non_digits(std::uint64_t w) noexcept {
     constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull;
-    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) == 0x3333333333333333ull;
+    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) ^ 0x3333333333333333ull;
 }
 
 // The value of eight checked digits (first character in the low byte):
@@ -199,7 +199,7 @@ inline int parse_snowflake_words(std::string_view text, std::uint64_t& out) noex
     const std::uint64_t low = load8(p + n - 8);
     const std::uint64_t mid = n > 16 ? load8(p + n - 16) : load_leading(p, n - 8);
     const std::uint64_t head = n > 16 ? load_leading(p, n - 16) : 0x3030303030303030ull;
-    if (!eight_digits(low) || !eight_digits(mid) || !eight_digits(head)) return static_cast<int>(core_errc::invalid_snowflake);
+    if ((non_digits(low) | non_digits(mid) | non_digits(head)) != 0) return static_cast<int>(core_errc::invalid_snowflake);
     out = (eight_digits_value(head) * 100000000 + eight_digits_value(mid)) * 100000000 + eight_digits_value(low);
     return 0;
 }

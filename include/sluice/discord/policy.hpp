@@ -34,7 +34,8 @@
 //
 // Includes: <array>, <cstdint>, <optional>, <string>, <string_view>,
 // <system_error>; core/transport.hpp (message_type); gateway/policy.hpp,
-// gateway/session.hpp (config defaults); json/read.hpp; discord/commands.hpp,
+// gateway/session.hpp (config defaults); json/read.hpp (and its block scan for
+// the envelope fast path); discord/commands.hpp,
 // discord/close_codes.hpp, discord/types.hpp (text()).
 #include <array>
 #include <cstdint>
@@ -169,8 +170,8 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
             } else {
                 if (*p != '"') return false;
                 const char* v = ++p;
-                while (p != last && *p != '"' && *p != '\\' && static_cast<unsigned char>(*p) >= 0x20) ++p;
-                if (p == last || *p != '"') return false;
+                p = json::detail::find<json::detail::stop::string_special>(p, last); // 16 or 32 bytes a step
+                if (p == last || *p != '"') return false; // an escape, a control or non-ASCII byte: the full reader
                 env.t = std::string_view(v, static_cast<std::size_t>(p - v));
                 ++p;
             }
