@@ -138,6 +138,11 @@ errc read_integer(const char*& p, const char* end, Int& out) noexcept {
     static_assert(std::is_integral_v<Int> && sizeof(Int) <= 8);
     const bool negative = *p == '-';
     const char* q = p + negative;
+    if (end - q >= 2 && *q == '0' && !is_digit(q[1]) && !starts_fraction(q[1])) { // a lone 0 (flags, types): common
+        if (const errc e = store_integer(0, negative, out); e != errc{}) return e;
+        p = q + 1;
+        return errc{};
+    }
     if (end - q >= 20 && is_digit(*q) && *q != '0') { // up to 19 digits cannot overflow
         std::uint64_t v = static_cast<unsigned>(*q++ - '0');
         for (const char* limit = q + 18; q != limit && is_digit(*q); ++q) v = v * 10 + static_cast<unsigned>(*q - '0');
