@@ -164,7 +164,7 @@ constexpr std::uint64_t swar_equal(std::uint64_t x, unsigned char c) noexcept {
 }
 
 template <class Backend>
-block_masks classify(const char* p) noexcept {
+[[gnu::always_inline]] inline block_masks classify(const char* p) noexcept {
     block_masks m{0, 0, 0, 0};
     if constexpr (Backend::width == 32 || Backend::width == 16) {
         for (std::size_t i = 0; i < 64; i += Backend::width) {

@@ -44,7 +44,7 @@ struct skip_state {
 /// that closes the skipped container, or -1 when it is not in this block;
 /// sets `e` to depth_exceeded when nesting passes `max_depth`.
 template <class Backend>
-int skip_block(const char* p, skip_state& s, std::uint32_t max_depth, errc& e) noexcept {
+[[gnu::always_inline]] inline int skip_block(const char* p, skip_state& s, std::uint32_t max_depth, errc& e) noexcept {
     const block_masks m = classify<Backend>(p);
     std::uint64_t quote = m.quote;
     if (m.backslash | s.escape) quote &= ~escaped_bytes(m.backslash, s.escape);
