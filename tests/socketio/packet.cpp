@@ -225,3 +225,42 @@ TEST_CASE("socketio payload helpers") {
     CHECK(sio::is_reserved_event("connect_error"));
     CHECK_FALSE(sio::is_reserved_event("message"));
 }
+
+TEST_CASE("socketio payload: strings are checked the same 8 bytes at a time as byte by byte, and the first argument is found") {
+    // A string of n plain bytes with one byte c at position k, for every n, k
+    // and a set of bytes around the word-at-a-time checks: accepted exactly
+    // when strict JSON validation accepts it.
+    const char specials[] = {'"', '\\', '\x1f', '\x00', '\x7f', ' ', '!', '#', '[', ']', '\x80', '\xff'};
+    for (std::size_t n = 0; n <= 24; ++n)
+        for (std::size_t k = 0; k < n; ++k)
+            for (const char c : specials) {
+                std::string str(n, 'a');
+                str[k] = c;
+                const std::string text = R"(["ev",")" + str + R"(",2])";
+                const std::string packet_text = "2" + text; // p views into it
+                sio::packet p;
+                REQUIRE_FALSE(sio::decode_header(packet_text, p));
+                sio::payload_info info;
+                std::string scratch;
+                const bool ok = !sio::check_payload(p, info, scratch, 64);
+                const bool strict = !sluice::json::validate(text) || static_cast<unsigned char>(c) >= 0x80; // bytes >= 0x80 are not UTF-8-checked here
+                CAPTURE(n);
+                CAPTURE(k);
+                CAPTURE(static_cast<int>(static_cast<unsigned char>(c)));
+                CHECK(ok == strict);
+                if (ok) {
+                    CHECK(info.first == "\"" + str + "\"");
+                    CHECK(info.first == sio::first_arg(info.args));
+                }
+            }
+    sio::packet p;
+    REQUIRE_FALSE(sio::decode_header(R"(2["ev", {"a":[1,"x\"y"]} , 3 ])", p));
+    sio::payload_info info;
+    std::string scratch;
+    REQUIRE_FALSE(sio::check_payload(p, info, scratch, 64));
+    CHECK(info.first == R"({"a":[1,"x\"y"]})");
+    CHECK(info.args == R"({"a":[1,"x\"y"]} , 3)");
+    REQUIRE_FALSE(sio::decode_header(R"(2["ev"])", p));
+    REQUIRE_FALSE(sio::check_payload(p, info, scratch, 64));
+    CHECK(info.first.empty());
+}

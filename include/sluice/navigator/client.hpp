@@ -543,7 +543,7 @@ private:
         void namespace_disconnected(std::string_view, std::error_code ec, instant) {
             if (ec == socketio::errc::server_disconnect) c.queue().push(stored{.kind = action_kind::disconnected, .error = ec});
         }
-        void event_received(const socketio::event_view& ev, instant now) { c.on_event(ev.name, socketio::first_arg(ev.args), now); }
+        void event_received(const socketio::event_view& ev, instant now) { c.on_event(ev.name, ev.first_arg, now); }
         void ack_resolved(const socketio::ack_view&, instant) {}
     };
 

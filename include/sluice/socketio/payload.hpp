@@ -10,11 +10,14 @@
 // on as JSON text for the caller to read with sluice::json::read into its own
 // types.
 //
-// Includes: <cstddef>, <cstdint>, <string>, <string_view>, <system_error>;
+// Includes: <bit> (endian, countr_zero), <cstddef>, <cstdint>, <cstring>
+// (memcpy: strings are skipped 8 bytes at a time), <string>, <string_view>, <system_error>;
 // errc.hpp; packet.hpp; json/{validate,write}.hpp to check what the caller
 // sends and to write event names.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -31,6 +34,7 @@ namespace sluice::socketio {
 struct payload_info {
     std::string_view name{}; ///< event: the event name (a number name is given as its digits)
     std::string_view args{}; ///< event: the elements after the name; ack: all elements; "" when none
+    std::string_view first{}; ///< event: the first element after the name (trimmed); "" when none
     std::string_view sid{};  ///< connect: the "sid" member, when present
 };
 
@@ -94,6 +98,8 @@ public:
         if (i_ >= s_.size() || s_[i_] != '"') return false;
         const std::size_t start = ++i_;
         while (i_ < s_.size()) {
+            skip_plain();
+            if (i_ >= s_.size()) break;
             const char c = s_[i_];
             if (c == '"') {
                 if (raw) *raw = s_.substr(start, i_ - start);
@@ -197,6 +203,25 @@ public:
     }
 
 private:
+    // Skips string bytes 8 at a time while none of them is '"', '\\' or a
+    // control character, then to the first one that is (SWAR: a byte test on
+    // a 64-bit word, the same on every target; the borrows of these tests
+    // only flag bytes after a real hit, so on little-endian the lowest flag
+    // is real; elsewhere a false one hands over to the byte loop early).
+    void skip_plain() noexcept {
+        constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+        while (i_ + 8 <= s_.size()) {
+            std::uint64_t v = 0;
+            std::memcpy(&v, s_.data() + i_, 8);
+            const std::uint64_t quote = v ^ (ones * '"'), backslash = v ^ (ones * '\\');
+            const std::uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((v - ones * 0x20) & ~v);
+            if (const std::uint64_t hit = special & highs) { // the lowest flagged byte is a real one
+                i_ += static_cast<std::size_t>(std::endian::native == std::endian::little ? std::countr_zero(hit) : std::countl_zero(hit)) / 8;
+                return;
+            }
+            i_ += 8;
+        }
+    }
     static constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
     static constexpr bool is_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
     bool literal(std::string_view word) noexcept {
@@ -352,9 +377,11 @@ inline std::error_code check_payload(const packet& p, payload_info& out, std::st
         }
         if (s.eat(',')) {
             out.args = detail::rest_of_array(s);
-            do {
+            const std::size_t first = s.pos(); // rest_of_array() skipped the whitespace
+            if (!s.value()) return errc::bad_payload;
+            out.first = d.substr(first, s.pos() - first);
+            while (s.eat(','))
                 if (!s.value()) return errc::bad_payload;
-            } while (s.eat(','));
         }
         if (!s.eat(']') || !s.done()) return errc::bad_payload;
         break;

@@ -94,6 +94,7 @@ struct event_view {
     std::string_view args{};                         ///< the arguments after the name, a JSON list without brackets ("" when none)
     std::optional<std::uint64_t> ack_id{};           ///< set when the server waits for ack(nsp, id, ...)
     std::span<const std::string_view> attachments{}; ///< binary events: attachment i is placeholder num i
+    std::string_view first_arg{};                    ///< the first argument (first_arg(args), found while checking)
 };
 
 /// The resolution of an ack the client asked for.
@@ -583,7 +584,9 @@ private:
         case packet_type::binary_event:
             if (n->state != namespace_state::connected) return;
             a.out.event_received(
-                event_view{n->name(), info.name, info.args, p.has_id ? std::optional<std::uint64_t>(p.id) : std::nullopt, attachments}, now);
+                event_view{n->name(), info.name, info.args, p.has_id ? std::optional<std::uint64_t>(p.id) : std::nullopt, attachments,
+                           info.first},
+                now);
             return;
         case packet_type::ack:
         case packet_type::binary_ack: {
