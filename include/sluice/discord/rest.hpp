@@ -43,7 +43,8 @@
 //
 // Includes: <chrono>, <cstdint>, <limits>, <optional>, <span>, <string>,
 // <string_view>, <system_error>, <type_traits>, <utility> (as_const),
-// <vector>; core (action queue, snowflake, time); http (request writer,
+// <vector>; core (action queue, rate limiter for the global limit,
+// snowflake, time); http (request writer,
 // field, header syntax); json (read for 429 bodies and rate-limit headers,
 // write for strings);
 // discord/commands.hpp (number formatting), discord/errc.hpp,
@@ -61,6 +62,7 @@
 #include <vector>
 
 #include <sluice/core/action_queue.hpp>
+#include <sluice/core/rate_limiter.hpp>
 #include <sluice/core/snowflake.hpp>
 #include <sluice/core/time.hpp>
 #include <sluice/discord/commands.hpp>
@@ -221,7 +223,7 @@ struct permit {
 
 /// Rate-limit settings.
 struct rate_limit_config {
-    std::uint32_t global_per_second = 50; ///< requests a second across all routes (0: no global limit)
+    std::uint32_t global_per_second = 50; ///< requests a second across all routes (0: no global limit; at most 65535)
     std::uint32_t max_buckets = 64;       ///< buckets tracked at once (allocated at construction)
     std::uint32_t max_routes = 64;        ///< routes whose bucket hash is remembered (allocated at construction)
     duration max_reset_after = std::chrono::hours(1); ///< longer reset or retry times are cut to this
@@ -239,14 +241,15 @@ struct rate_limit_config {
 ///    has no wall clock. A route whose bucket is unknown is not held.
 ///  - X-RateLimit-Bucket names the bucket: routes that report the same hash
 ///    (with the same major parameters) share one bucket.
-///  - The global limit: at most global_per_second requests in any second
-///    (a window of the last sends), interaction endpoints excepted.
+///  - The global limit: at most global_per_second requests in any second,
+///    interaction endpoints excepted (core's sliding-window limiter with 16
+///    counters: it may refuse up to 1/15 s early, never lets more through).
 ///  - A 429: global ("global": true, X-RateLimit-Global: true or
 ///    X-RateLimit-Scope: global) holds every request for retry_after; else
 ///    the route's bucket is empty for retry_after.
 ///
-/// Time going backwards is clamped. Memory: the bucket table, the route
-/// table and the global window are allocated at construction; acquire() and
+/// Time going backwards is clamped. Memory: the bucket table and the route
+/// table are allocated at construction; acquire() and
 /// on_response() allocate nothing. When the bucket table is full, a bucket
 /// whose window has ended (least recently used first) makes room; when none
 /// has, the new bucket is not tracked (its route is not held; a 429 still
@@ -256,7 +259,9 @@ struct rate_limit_config {
 class rate_limiter {
 public:
     explicit rate_limiter(const rate_limit_config& c = {})
-        : buckets_(c.max_buckets), routes_(c.max_routes), window_(c.global_per_second), max_reset_after_(c.max_reset_after) {}
+        : buckets_(c.max_buckets), routes_(c.max_routes),
+          global_({.limit = c.global_per_second ? c.global_per_second : 1, .window = std::chrono::seconds(1)}),
+          max_reset_after_(c.max_reset_after), global_limited_(c.global_per_second != 0) {}
 
     /// When a request on `r` may go: `now` (or earlier) when it may go now,
     /// else the instant the bucket resets or the global limit allows it.
@@ -265,8 +270,8 @@ public:
         if (now < clock_.last()) now = clock_.last();
         instant t = now;
         if (global_until_ > t) t = global_until_;
-        if (!r.global_exempt && !window_.empty() && window_count_ == window_.size()) {
-            const instant free_at = window_[window_head_] + std::chrono::seconds(1);
+        if (!r.global_exempt && global_limited_) {
+            const instant free_at = global_.next_available(now);
             if (free_at > t) t = free_at;
         }
         if (const bucket* b = find(bucket_of(r))) {
@@ -281,15 +286,7 @@ public:
         now = clock_(now);
         const instant t = ready_at(r, now);
         if (t > now) return {false, t};
-        if (!r.global_exempt && !window_.empty()) {
-            if (window_count_ < window_.size()) {
-                window_[(window_head_ + window_count_) % window_.size()] = now;
-                ++window_count_;
-            } else {
-                window_[window_head_] = now;
-                window_head_ = (window_head_ + 1) % window_.size();
-            }
-        }
+        if (!r.global_exempt && global_limited_) (void)global_.try_acquire(now); // fits: ready_at checked it
         if (bucket* b = find(bucket_of(r))) {
             if (b->reset_at <= now && b->limit) { // a new window: a full bucket, reset assumed as long as the last
                 b->remaining = b->limit;
@@ -495,10 +492,10 @@ private:
 
     std::vector<bucket> buckets_;
     std::vector<route_entry> routes_;
-    std::vector<instant> window_; // the instants of the last global_per_second sends (a ring)
-    std::size_t window_head_ = 0, window_count_ = 0;
+    basic_rate_limiter<16> global_; // the global requests-a-second limit
     instant global_until_ = instant::from_ns(std::numeric_limits<std::int64_t>::min());
     duration max_reset_after_;
+    bool global_limited_;
     monotonic_clamp clock_;
 };
 
