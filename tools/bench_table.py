@@ -109,9 +109,10 @@ def evaluate(results, targets):
             a, b = rate(results[name])[0], rate(results[peer])[0]
             r = a / b if b else float("inf")
             home = peer if name.split("/")[0] == peer.split("/")[0] else None
+            full = f"{name} / {peer}"
             if home:
                 label = f"{name.split('/')[-1]} / {peer.split('/')[-1]}"
-            out.append({"home": home, "label": label, "value": f"{r:.2f}x", "text": f">= {limit:g}x",
+            out.append({"home": home, "label": label, "full": full, "value": f"{r:.2f}x", "text": f">= {limit:g}x",
                         "status": "PASS" if r >= limit else "FAIL", "self": name})
         elif kind_ == "rate":
             label = f"{name or names[0]} {arg}"
@@ -120,7 +121,7 @@ def evaluate(results, targets):
                 continue
             v = results[name][arg]
             label = arg.replace("_per_second", "/s")
-            out.append({"home": name, "label": label, "value": si(v), "text": f"{arg.split('_per_')[0]}/s >= {si(limit)}",
+            out.append({"home": name, "label": label, "full": f"{name} {label}", "value": si(v), "text": f"{arg.split('_per_')[0]}/s >= {si(limit)}",
                         "status": "PASS" if v >= limit else "FAIL"})
         else:
             label = f"{name or names[0]} {arg}"
@@ -251,7 +252,7 @@ def main():
     if a.check and (counts["FAIL"] or counts["MISSING"]):
         for t in evaluated:
             if t["status"] != "PASS":
-                print(f"  {t['status']}: {t['label']} {t.get('value', '')} (target {t['text']})")
+                print(f"  {t['status']}: {t.get('full', t['label'])} {t.get('value', '')} (target {t['text']})")
         sys.exit(1)
 
 

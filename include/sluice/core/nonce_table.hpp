@@ -61,7 +61,7 @@ enum class table_storage : std::uint8_t {
 /// `Value` must be nothrow move constructible and nothrow destructible (the
 /// table moves values in and out in noexcept functions). Every value that
 /// goes in comes out exactly once: through resolve(), cancel() (destroyed),
-/// expire() or drain_all() (handed to the callback), clear() or the
+/// expire(), drain_all() or drain_if() (handed to the callback), clear() or the
 /// destructor (destroyed).
 ///
 /// Time: deadlines and `now` are instants on the caller's monotonic clock.
@@ -69,7 +69,7 @@ enum class table_storage : std::uint8_t {
 /// clamps `now` so time never goes backwards; calling it early or twice fires
 /// nothing new.
 ///
-/// Callbacks (expire, drain_all) may call any member of the table, including
+/// Callbacks (expire, drain_all, drain_if) may call any member of the table, including
 /// insert (to retry a request) and nested expire/drain_all; entries inserted
 /// by a callback are never fired by the call that runs the callback. A
 /// callback must not destroy, move or move-assign the table. If a callback
