@@ -279,7 +279,41 @@ TEST_CASE("i386chat: 150 errors: d false continues, d true and 4005 stops, other
         v = drain(g.c);
         REQUIRE(find(v, action_kind::notice));
         CHECK(find(v, action_kind::notice)->a.next == gateway::next_step::new_session);
-        CHECK(find(v, action_kind::open));
+        CHECK(static_cast<bool>(find(v, action_kind::open)) == (code != 4002)); // 4002: see the next test
+    }
+}
+
+TEST_CASE("i386chat: after 4002 (rate limited) the reconnect waits rate_limited_wait") {
+    for (std::int64_t wait_ms : {5000, 0}) {
+        CAPTURE(wait_ms);
+        xoshiro256 rng{7};
+        i386chat::config cfg{.url = "ws://chat.test/gateway", .token = "tok"};
+        cfg.rate_limited_wait = std::chrono::milliseconds(wait_ms);
+        i386chat::client c{cfg, rng};
+        REQUIRE_FALSE(c.start(at_ms(0)));
+        REQUIRE_FALSE(c.on_open(at_ms(1)));
+        REQUIRE_FALSE(c.on_message(R"({"f":100,"cnf":{"hb_int":1000}})", message_type::text, at_ms(2)));
+        REQUIRE_FALSE(c.on_message(R"({"f":140,"cnf":{"v":6,"session_id":1,"enc_key":"k"}})", message_type::text, at_ms(3)));
+        drain(c);
+        REQUIRE(c.is_ready());
+        REQUIRE_FALSE(c.on_close(close_info{4002, "rate limited"}, at_ms(100)));
+        auto v = drain(c);
+        const rec* n = find(v, action_kind::notice);
+        REQUIRE(n);
+        CHECK(n->a.close_code == 4002);
+        CHECK(n->a.next == gateway::next_step::new_session);
+        if (wait_ms == 0) { // the engine's backoff alone: the first reconnect after a ready session is at once
+            CHECK(find(v, action_kind::open));
+            continue;
+        }
+        CHECK_FALSE(find(v, action_kind::open));
+        CHECK(c.next_deadline() == at_ms(100 + wait_ms));
+        c.handle_timeout(at_ms(100 + wait_ms - 1));
+        CHECK(drain(c).empty());
+        c.handle_timeout(at_ms(100 + wait_ms));
+        v = drain(c);
+        REQUIRE(find(v, action_kind::open));
+        CHECK(find(v, action_kind::open)->bytes == "ws://chat.test/gateway");
     }
 }
 

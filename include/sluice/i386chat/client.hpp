@@ -30,6 +30,8 @@
 //    refused token), where the server's close stops the machine;
 //  - GATEWAY_DOWN is delivered as an event and marks the coming disconnect
 //    as expected (`expecting_shutdown()`); the machine reconnects after it;
+//  - the server's close 4002 (rate limited) holds the reconnect for
+//    config::rate_limited_wait (5 s; the engine's reconnect_delay hook);
 //  - the 4096-byte cap holds both ways: execute() refuses a bigger frame
 //    (gateway::errc::payload_too_large) and a bigger inbound message closes
 //    the connection with 4000; a malformed frame closes it with 4004.
@@ -137,9 +139,16 @@ struct policy {
     }
 
     ready_info ready; ///< what the last 140 said
+    duration rate_limited_wait{}; ///< config::rate_limited_wait
+
+    /// The engine's reconnect_delay hook: after 4002 (rate limited) coming back at once would be limited again.
+    duration reconnect_delay(std::uint16_t code) const noexcept {
+        return code == static_cast<std::uint16_t>(close_code::rate_limited) ? rate_limited_wait : duration::zero();
+    }
 };
 
 static_assert(gateway::protocol<policy>);
+static_assert(gateway::has_reconnect_delay_hook<policy>);
 
 /// What an action asks of the caller, or tells it.
 enum class action_kind : std::uint8_t {
@@ -192,6 +201,10 @@ struct config {
     std::string url;               ///< ws:// or wss:// URL of the gateway
     std::string token;             ///< sent in 110 present
     event_key key = event_key::t;  ///< where execute() writes the event name
+    /// After the server closes with 4002 (rate limited), wait at least this
+    /// long before reconnecting (0: the engine's backoff alone, whose first
+    /// reconnect is at once).
+    duration rate_limited_wait = std::chrono::seconds(5);
     /// Engine settings (timeouts, backoff, limits); wait_for_identify_permit is ignored.
     gateway::config engine = gateway::config::defaults<policy>();
 };
@@ -207,7 +220,7 @@ class client : public gateway::detail::client_shell<client, policy, action> {
 public:
     /// Builds an idle client. `rng` must outlive it.
     client(config cfg, entropy rng)
-        : shell(policy{std::move(cfg.url), std::move(cfg.token), false, {}}, rng, without_identify_gate(cfg.engine)),
+        : shell(policy{std::move(cfg.url), std::move(cfg.token), false, {}, cfg.rate_limited_wait}, rng, without_identify_gate(cfg.engine)),
           key_(cfg.key) {} // i386chat has no cluster-wide identify limit: present goes out at once
 
     // ---- commands ---------------------------------------------------------
