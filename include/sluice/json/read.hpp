@@ -200,6 +200,17 @@ inline const char* skip_value(const char* p, context& c) noexcept {
     }
 }
 
+/// skip_value() with the common case, a string, inlined at the call site
+/// (unknown members and json::raw fields are mostly strings).
+[[gnu::always_inline]] inline const char* skip_any(const char* p, context& c) noexcept {
+    if (*p == '"' && !c.strict) {
+        ++p;
+        const errc e = skip_string(p, c.end);
+        return result(c, e, p);
+    }
+    return skip_value(p, c);
+}
+
 template <class T>
 const char* read_value(T& out, const char* p, context& c);
 
@@ -333,7 +344,7 @@ const char* read_coded(T& out, const char* p, context& c) {
 }
 
 inline const char* read_raw(raw& out, const char* p, context& c) noexcept {
-    const char* q = skip_value(p, c);
+    const char* q = skip_any(p, c);
     if (q) out.text = std::string_view(p, static_cast<std::size_t>(q - p));
     return q;
 }
@@ -531,7 +542,7 @@ const char* read_object(T& out, const char* p, context& c) {
                     return p;
                 }
                 seen.add(index);
-            } else if (!(p = colon(p, c)) || !(p = skip_value(p, c))) {
+            } else if (!(p = colon(p, c)) || !(p = skip_any(p, c))) {
                 return p;
             }
             // A comma and the next key's quote, or the closing brace.
