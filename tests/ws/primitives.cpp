@@ -221,3 +221,23 @@ TEST_CASE("errors: categories, messages, conditions and close codes") {
 }
 
 } // TEST_SUITE
+
+TEST_CASE("utf8: the vector ASCII test agrees with the word-at-a-time one (random blocks)") {
+    std::uint64_t state = 0x9e3779b97f4a7c15ull;
+    const auto next = [&state] { // splitmix64
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    };
+    unsigned char buf[256 + 32];
+    for (int round = 0; round < 20000; ++round) {
+        for (auto& b : buf) b = static_cast<unsigned char>(next() & 0x7F);
+        const int highs = static_cast<int>(next() % 3); // none, one, or a few bytes >= 0x80 at random places
+        for (int k = 0; k < highs * (1 + static_cast<int>(next() % 3)); ++k)
+            buf[next() % sizeof buf] = static_cast<unsigned char>(0x80 | next());
+        const unsigned char* p = buf + next() % 32; // unaligned starts
+        CHECK(ws::detail::any_high<256>(p) == ws::detail::any_high_words<256>(p));
+        CHECK(ws::detail::any_high<32>(p) == ws::detail::any_high_words<32>(p));
+    }
+}

@@ -8,13 +8,53 @@
 // state machine over the ranges of Unicode's table 3-7 (no overlongs, no
 // surrogates, nothing above U+10FFFF).
 //
-// Includes: <cstddef>, <cstdint>, <cstring> (memcpy for word loads), <string_view>.
+// Includes: <cstddef>, <cstdint>, <cstring> (memcpy for word loads),
+// <string_view>; the SSE2/AVX2 intrinsics when targeted (the ASCII test).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace sluice::ws {
+
+namespace detail {
+
+/// Whether any of the N bytes at `p` has its high bit set, a word at a time
+/// (any machine; also the reference for the vector version).
+template <std::size_t N>
+bool any_high_words(const unsigned char* p) noexcept {
+    std::uint64_t acc = 0;
+    for (std::size_t i = 0; i < N; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    return (acc & 0x8080808080808080ull) != 0;
+}
+
+/// any_high_words with 32- (AVX2) or 16-byte (SSE2) vectors where the target
+/// has them (N a multiple of 32); the same answer on every path.
+template <std::size_t N>
+bool any_high(const unsigned char* p) noexcept {
+#if defined(__AVX2__)
+    __m256i acc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    for (std::size_t i = 32; i < N; i += 32) acc = _mm256_or_si256(acc, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+    return _mm256_movemask_epi8(acc) != 0;
+#elif defined(__SSE2__)
+    __m128i acc = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    for (std::size_t i = 16; i < N; i += 16) acc = _mm_or_si128(acc, _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    return _mm_movemask_epi8(acc) != 0;
+#else
+    return any_high_words<N>(p);
+#endif
+}
+
+} // namespace detail
 
 /// Validates UTF-8 fed in pieces. 6 bytes; reset() between messages.
 class utf8_validator {
@@ -51,10 +91,9 @@ public:
 private:
     static const unsigned char* skip_ascii(const unsigned char* p, const unsigned char* end) noexcept {
         constexpr std::uint64_t high = 0x8080808080808080ull;
-        // Fixed-size OR reductions that compilers turn into vector ORs; the
-        // one horizontal step is paid once per block.
-        while (end - p >= 256 && !any_high<256>(p)) p += 256;
-        while (end - p >= 32 && !any_high<32>(p)) p += 32;
+        // OR reductions of whole blocks; the one horizontal step is paid once per block.
+        while (end - p >= 256 && !detail::any_high<256>(p)) p += 256;
+        while (end - p >= 32 && !detail::any_high<32>(p)) p += 32;
         while (end - p >= 8) {
             std::uint64_t w;
             std::memcpy(&w, p, 8);
@@ -63,17 +102,6 @@ private:
         }
         while (p != end && *p < 0x80) ++p;
         return p;
-    }
-    /// Whether any of the N bytes at `p` has its high bit set.
-    template <std::size_t N>
-    static bool any_high(const unsigned char* p) noexcept {
-        std::uint64_t acc = 0;
-        for (std::size_t i = 0; i < N; i += 8) {
-            std::uint64_t w;
-            std::memcpy(&w, p + i, 8);
-            acc |= w;
-        }
-        return (acc & 0x8080808080808080ull) != 0;
     }
     /// Lead byte `b` >= 0x80: sets how many continuation bytes follow and the
     /// range of the first one. False when `b` cannot start a sequence.
