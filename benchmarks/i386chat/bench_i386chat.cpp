@@ -9,7 +9,7 @@
 //   nlohmann        nlohmann::json::parse of the frame and extraction of the
 //                   same fields into the std::string struct
 // Also i386chat_idle_session/sluice (sizeof and heap bytes of a connected,
-// idle client; counters).
+// idle client after shrink(); counters).
 #include <sluice/i386chat.hpp>
 #include <sluice/json.hpp>
 
@@ -107,6 +107,7 @@ void idle(benchmark::State& state) {
         (void)c->on_message(f.text, message_type::text, instant::zero()); // one frame, then idle
         while (c->poll()) {
         }
+        c->shrink(); // long idle: the queues go back
         return c;
     });
 }

@@ -10,7 +10,7 @@
 //                   no source text, so re-serializing is how a typical client
 //                   gets the bytes to forward)
 // Also nightingale_idle_session/sluice: sizeof and heap bytes of a connected,
-// idle client (counters; heap measured by malloc, see support/bench.hpp).
+// idle client after shrink() (counters; heap measured by malloc, see support/bench.hpp).
 #include <sluice/nightingale.hpp>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +99,7 @@ void idle(benchmark::State& state) {
         (void)c->on_message(forward, message_type::text, instant::zero()); // one frame, then idle
         while (c->poll()) {
         }
+        c->shrink(); // long idle: the queues go back
         return c;
     });
 }

@@ -10,7 +10,7 @@
 //   nlohmann        nlohmann::json::parse of the frame and extraction of the
 //                   same fields into the std::string struct
 // Also singyeong_idle_session/sluice (sizeof and heap bytes of a connected,
-// idle client; counters).
+// idle client after shrink(); counters).
 #include <sluice/json.hpp>
 #include <sluice/singyeong.hpp>
 
@@ -109,6 +109,7 @@ void idle(benchmark::State& state) {
         (void)c->on_message(send_frame, message_type::text, instant::zero()); // one frame, then idle
         while (c->poll()) {
         }
+        c->shrink(); // long idle: the queues go back
         return c;
     });
 }

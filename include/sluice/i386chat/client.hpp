@@ -41,10 +41,11 @@
 // only queue actions; views in an entry are valid until the next mutating
 // call; time is the caller's; no allocation per message once connected.
 //
-// Includes: <cstdint>, <string>, <string_view>, <system_error>, <utility>;
+// Includes: <cstddef>, <cstdint>, <string>, <string_view>, <system_error>, <utility>;
 // core (action queue, entropy, time, transport); gateway (the engine, and
 // detail/client_shell.hpp: the transport inputs and the action relay);
 // i386chat/frame.hpp, i386chat/errc.hpp.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -211,8 +212,9 @@ struct config {
 
 /// The i386chat client machine. The transport inputs (on_open,
 /// on_open_refused, on_message, on_close, each also with a generation),
-/// handle_timeout(), next_deadline(), poll(), current_state(), is_ready()
-/// and engine() are gateway::detail::client_shell's, documented there.
+/// handle_timeout(), next_deadline(), poll(), current_state(), is_ready(),
+/// engine(), heap_bytes() and shrink() are gateway::detail::client_shell's,
+/// documented there.
 class client : public gateway::detail::client_shell<client, policy, action> {
     using shell = gateway::detail::client_shell<client, policy, action>;
     friend shell;
@@ -259,6 +261,12 @@ public:
     std::uint64_t last_sent_sequence() const noexcept { return seq_; }
 
 private:
+    // The shell's memory hook: the URL, the token and the ready's key.
+    std::size_t own_heap_bytes() const noexcept {
+        const policy& p = engine_.protocol();
+        return gateway::detail::heap_of(p.url) + gateway::detail::heap_of(p.token) + gateway::detail::heap_of(p.ready.enc_key);
+    }
+
     void translate(const gateway::entry& e) {
         const gateway::action& g = e.action;
         action a;

@@ -46,9 +46,12 @@
 // only queue actions; views in an entry are valid until the next mutating
 // call; time is the caller's; no allocation per message once connected.
 //
-// Includes: <cstdint>, <optional>, <string>, <string_view>, <system_error>,
-// <utility>; core (action queue, entropy, time, transport); gateway (the
-// engine); nightingale/message.hpp, nightingale/errc.hpp.
+// Includes: <cstddef>, <cstdint>, <optional>, <string>, <string_view>,
+// <system_error>, <utility>; core (action queue, entropy, time, transport);
+// gateway (the engine, and detail/client_shell.hpp: the transport inputs, the
+// action relay, shrink() and heap_bytes()); nightingale/message.hpp,
+// nightingale/errc.hpp.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -60,6 +63,7 @@
 #include <sluice/core/entropy.hpp>
 #include <sluice/core/time.hpp>
 #include <sluice/core/transport.hpp>
+#include <sluice/gateway/detail/client_shell.hpp>
 #include <sluice/gateway/session.hpp>
 #include <sluice/nightingale/errc.hpp>
 #include <sluice/nightingale/message.hpp>
@@ -281,11 +285,17 @@ struct config {
     gateway::config engine = gateway::config::defaults<policy>(); ///< timeouts, backoff, limits
 };
 
-/// The Nightingale client machine.
-class client {
+/// The Nightingale client machine. on_open, on_message, on_close (each
+/// also with a generation), handle_timeout(), next_deadline(), poll(),
+/// current_state(), is_ready(), engine(), heap_bytes() and shrink() are
+/// gateway::detail::client_shell's, documented there.
+class client : public gateway::detail::client_shell<client, policy, action> {
+    using shell = gateway::detail::client_shell<client, policy, action>;
+    friend shell;
+
 public:
     /// Builds an idle client. `rng` must outlive it.
-    client(config cfg, entropy rng) : engine_(make_policy(cfg), rng, cfg.engine), ids_(cfg.ids) {}
+    client(config cfg, entropy rng) : shell(make_policy(cfg), rng, cfg.engine), ids_(cfg.ids) {}
 
     // ---- commands ---------------------------------------------------------
 
@@ -341,12 +351,8 @@ public:
         return ec;
     }
 
-    // ---- transport inputs (see gateway::session for the errors) ----------
+    // ---- transport inputs (the others are the shell's) ----------------------
 
-    std::error_code on_open(instant now) { return run(now, [&] { return engine_.on_open(now); }); }
-    std::error_code on_open(std::uint32_t generation, instant now) {
-        return run(now, [&] { return engine_.on_open(generation, now); });
-    }
     /// The upgrade was refused with HTTP `status`: 400/409 to a resume
     /// queue a notice (session_not_present / session_taken) and the fresh
     /// open at once; 401 (unauthorized), 403, 404 and 400 to a fresh connect
@@ -364,28 +370,6 @@ public:
             return ec;
         });
     }
-    std::error_code on_message(std::string_view text, message_type type, instant now) {
-        return run(now, [&] { return engine_.on_message(text, type, now); });
-    }
-    std::error_code on_message(std::uint32_t generation, std::string_view text, message_type type, instant now) {
-        return run(now, [&] { return engine_.on_message(generation, text, type, now); });
-    }
-    std::error_code on_close(close_info info, instant now) { return run(now, [&] { return engine_.on_close(info, now); }); }
-    std::error_code on_close(std::uint32_t generation, close_info info, instant now) {
-        return run(now, [&] { return engine_.on_close(generation, info, now); });
-    }
-    /// Fires due timers (handshake, reconnect, close wait). Early calls do nothing.
-    void handle_timeout(instant now) {
-        (void)run(now, [&] {
-            engine_.handle_timeout(now);
-            return std::error_code{};
-        });
-    }
-    /// The earliest instant handle_timeout() has work; O(1).
-    instant next_deadline() const noexcept { return engine_.next_deadline(); }
-
-    /// The next action, or nullptr. Its bytes are valid until the next mutating call.
-    const entry* poll() noexcept { return queue_.poll(); }
 
     // ---- sessions that survive the process ---------------------------------
 
@@ -400,12 +384,8 @@ public:
 
     // ---- introspection -----------------------------------------------------
 
-    gateway::state current_state() const noexcept { return engine_.current_state(); }
-    bool is_ready() const noexcept { return engine_.is_ready(); }
     /// The session id ("" when none).
     std::string_view session() const noexcept { return engine_.session_info().id; }
-    /// The engine, for its introspection.
-    const gateway::session<policy>& engine() const noexcept { return engine_; }
 
 private:
     static policy make_policy(config& c) {
@@ -426,34 +406,25 @@ private:
     // the fresh open is queued now, as a first attempt. The engine's
     // closed_by_user notice of the restart is not the user's: dropped.
     void connect_fresh_now(instant now) {
-        while (const gateway::entry* e = engine_.poll()) translate(*e); // the refusal's notice
+        absorb(); // the refusal's notice
         (void)engine_.close(now);                                        // waiting: closed at once, nothing sent
         while (engine_.poll() != nullptr) {
         }
         (void)engine_.start(now); // no session left: a fresh open
     }
 
-    // Every mutating call runs here: the policy learns the time, the engine
-    // acts, and its actions move to our queue, translated, so that state
-    // changes happen at input time, never at poll time.
-    template <class F>
-    std::error_code run(instant now, F&& f) {
+    // The shell's hooks: the policy learns the time before every mutating
+    // call; the configuration's strings are the heap it holds.
+    void before_run(instant now) noexcept {
         if (now > engine_.protocol().now) engine_.protocol().now = now;
-        const std::error_code ec = f();
-        while (const gateway::entry* e = engine_.poll()) translate(*e);
-        return ec;
+    }
+    std::size_t own_heap_bytes() const noexcept {
+        return gateway::detail::heap_of(engine_.protocol().base_url) + gateway::detail::heap_of(engine_.protocol().password);
     }
 
     void translate(const gateway::entry& e) {
         const gateway::action& g = e.action;
         action a;
-        a.op = g.op;
-        a.type = g.type;
-        a.close_code = g.close_code;
-        a.generation = g.generation;
-        a.next = g.next;
-        a.code = g.code;
-        a.error = g.error;
         a.data_offset = g.data_offset;
         a.data_size = g.data_size;
         const std::string_view d = gateway::data(e);
@@ -461,10 +432,14 @@ private:
             a.data_offset = static_cast<std::uint32_t>(part.data() - e.bytes.data());
             a.data_size = static_cast<std::uint32_t>(part.size());
         };
+        if (gateway::detail::translate_common(g, a)) {
+            queue_.push(a, e.bytes);
+            return;
+        }
         switch (g.kind) {
-        case gateway::action_kind::send: a.kind = action_kind::send; break;
-        case gateway::action_kind::open: a.kind = action_kind::open; break;
-        case gateway::action_kind::close: a.kind = action_kind::close; break;
+        case gateway::action_kind::send:
+        case gateway::action_kind::open:
+        case gateway::action_kind::close: break; // translate_common's
         case gateway::action_kind::ready: a.kind = action_kind::ready; break;
         case gateway::action_kind::resumed: a.kind = action_kind::resumed; break;
         case gateway::action_kind::identify_wanted: return; // never: Nightingale does not identify
@@ -519,8 +494,6 @@ private:
         queue_.push(a, e.bytes);
     }
 
-    gateway::session<policy> engine_;
-    action_queue<action> queue_;
     id_format ids_;
 };
 

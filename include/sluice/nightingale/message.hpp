@@ -21,12 +21,12 @@
 // carrying what Discord's VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE said.
 // Ids are read as integers or strings of digits, and written as configured.
 //
-// Includes: <cstdint>, <limits>, <optional>, <string>, <string_view>,
+// Includes: <cstdint>, <optional>, <string>, <string_view>,
 // <system_error>, <vector> (players);
-// core/time.hpp for duration; json/read.hpp, json/validate.hpp,
-// json/write.hpp; nightingale/errc.hpp.
+// core/time.hpp for duration; gateway/detail/frame_fields.hpp (read_id,
+// is_null); json/read.hpp, json/validate.hpp, json/write.hpp;
+// nightingale/errc.hpp.
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +34,7 @@
 #include <vector>
 
 #include <sluice/core/time.hpp>
+#include <sluice/gateway/detail/frame_fields.hpp>
 #include <sluice/json/read.hpp>
 #include <sluice/json/validate.hpp>
 #include <sluice/json/write.hpp>
@@ -170,21 +171,10 @@ struct errored_view {
     json::raw track;
 };
 
-/// An id: a JSON integer or a string of decimal digits. False otherwise.
-inline bool read_id(std::string_view text, std::uint64_t& out) noexcept {
-    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
-    if (text.empty() || text.size() > 20) return false;
-    std::uint64_t v = 0;
-    for (const char c : text) {
-        if (c < '0' || c > '9') return false;
-        const auto d = static_cast<std::uint64_t>(c - '0');
-        if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    out = v;
-    return true;
-}
-inline bool is_null(const std::optional<json::raw>& r) noexcept { return !r || r->text == "null"; }
+// Ids (a JSON integer or a string of decimal digits) and null checks: the
+// readers every gateway protocol shares.
+using gateway::detail::is_null;
+using gateway::detail::read_id;
 // An optional id field: absent or null is fine; anything else must be an id.
 inline bool read_optional_id(const std::optional<json::raw>& r, std::optional<std::uint64_t>& out) noexcept {
     out.reset();

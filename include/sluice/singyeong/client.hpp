@@ -48,15 +48,19 @@
 // The sans-I/O contract (ARCHITECTURE.md) holds as for the engine: inputs
 // only queue actions; views in an entry are valid until the next mutating
 // call; time is the caller's; no allocation per message once connected (the
-// pending table is allocated at construction).
+// pending table and its order grow to the peak of pending requests, once;
+// shrink() gives them back when none is pending).
 //
-// Includes: <cstddef>, <cstdint>, <string>, <string_view>, <system_error>,
-// <utility>, <vector> (the reply order ring); core (action queue, entropy,
+// Includes: <algorithm> (min), <cstddef>, <cstdint>, <iterator> (size),
+// <string>, <string_view>, <system_error>, <utility>, <vector> (the reply
+// order ring); core (action queue, entropy,
 // nonce table, time, transport); gateway (the engine, and
 // detail/client_shell.hpp: the transport inputs and the action relay);
 // json/validate.hpp; singyeong (dsn, errc, frame, metadata, query).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -130,7 +134,7 @@ struct config {
     query_form form = query_form::v2;            ///< how routing queries are written
     query_nodes_form nodes_form = query_nodes_form::bare;
     bool include_sender = true;                   ///< SEND/BROADCAST carry "sender" (the seed; the server ignores it)
-    std::size_t max_pending = 256;                ///< requests waiting for a reply (allocated at construction)
+    std::size_t max_pending = 256;                ///< requests waiting for a reply (the table grows to the peak, up to this)
     std::size_t max_metadata_keys = 64;
     duration request_timeout = std::chrono::seconds(30); ///< the default for requests
     gateway::config engine = gateway::config::from(detail::traits); ///< timeouts, backoff, limits (the identify gate is ignored)
@@ -146,14 +150,39 @@ struct config {
     }
 };
 
+namespace detail {
+/// What a client keeps of its configuration (client::settings() rebuilds the
+/// rest): the texts end to end in one string, the choices in a few bytes.
+struct kept_config {
+    enum text : std::uint8_t { url, client_id, application_id, auth, ip, namespace_, client_id_json, count_ };
+
+    std::string texts;                 ///< every text, in the order of `text`
+    std::uint32_t ends[count_] = {};   ///< where each ends in `texts`
+    duration request_timeout{};
+    application_field app_field = application_field::application_id;
+    metadata_restore restore = metadata_restore::identify;
+    query_form form = query_form::v2;
+    query_nodes_form nodes_form = query_nodes_form::bare;
+    bool receive_client_updates = false;
+    bool include_sender = true;
+
+    /// Text `t` (valid until the kept config changes: never, once built).
+    std::string_view get(text t) const noexcept {
+        const std::uint32_t begin = t == 0 ? 0 : ends[t - 1];
+        return std::string_view(texts).substr(begin, ends[t] - begin);
+    }
+    /// Ends text `t` where `texts` ends now (after appending it).
+    void end(text t) noexcept { ends[t] = static_cast<std::uint32_t>(texts.size()); }
+};
+} // namespace detail
+
 /// The engine policy for singyeong.
 struct policy {
     static constexpr gateway::protocol_traits traits = detail::traits;
 
-    const config* cfg = nullptr;         ///< the client's configuration
-    const metadata_store* store = nullptr; ///< the client's metadata (written into identify)
-    std::string client_id_json;          ///< client_id as a JSON string, written once
-    bool restricted = false;             ///< what the last ready said
+    detail::kept_config cfg; ///< the client's configuration
+    metadata_store store;    ///< the client's metadata (written into identify)
+    bool restricted = false; ///< what the last ready said
 
     std::error_code classify(std::string_view text, message_type type, gateway::frame& f) {
         if (type != message_type::text) return gateway::errc::malformed_frame;
@@ -192,31 +221,32 @@ struct policy {
         s.id = std::move(r.client_id);
         return {};
     }
-    void write_open(std::string& out, gateway::connect_kind, const gateway::session_data&) { out.append(cfg->url); }
+    void write_open(std::string& out, gateway::connect_kind, const gateway::session_data&) { out.append(cfg.get(detail::kept_config::url)); }
     void write_identify(std::string& out) {
+        using k = detail::kept_config;
         out.append(R"({"op":1,"d":{"client_id":)");
-        out.append(client_id_json);
-        out.append(cfg->app_field == application_field::application_id ? R"(,"application_id":)" : R"(,"application_name":)");
-        (void)json::write(cfg->application_id, out); // checked at construction
-        auto optional_string = [&](std::string_view key, const std::string& v) {
+        out.append(cfg.get(k::client_id_json));
+        out.append(cfg.app_field == application_field::application_id ? R"(,"application_id":)" : R"(,"application_name":)");
+        (void)json::write(cfg.get(k::application_id), out); // checked at construction
+        auto optional_string = [&](std::string_view key, std::string_view v) {
             if (v.empty()) return;
             out.append(key);
             (void)json::write(v, out);
         };
-        optional_string(R"(,"auth":)", cfg->auth);
-        optional_string(R"(,"ip":)", cfg->ip);
-        optional_string(R"(,"namespace":)", cfg->namespace_);
-        if (cfg->receive_client_updates) out.append(R"(,"receive_client_updates":true)");
-        if (cfg->restore == metadata_restore::identify && !store->empty()) {
+        optional_string(R"(,"auth":)", cfg.get(k::auth));
+        optional_string(R"(,"ip":)", cfg.get(k::ip));
+        optional_string(R"(,"namespace":)", cfg.get(k::namespace_));
+        if (cfg.receive_client_updates) out.append(R"(,"receive_client_updates":true)");
+        if (cfg.restore == metadata_restore::identify && !store.empty()) {
             out.append(R"(,"metadata":)");
-            store->write(out);
+            store.write(out);
         }
         out.append("}}");
     }
     bool write_resume(std::string&, const gateway::session_data&) { return false; } // never: not resumable
     void write_heartbeat(std::string& out, std::optional<std::uint64_t>) {
         out.append(R"({"op":5,"d":{"client_id":)");
-        out.append(client_id_json);
+        out.append(cfg.get(detail::kept_config::client_id_json));
         out.append("}}");
     }
     gateway::close_verdict on_close_code(std::uint16_t) { return gateway::close_verdict::new_session; }
@@ -310,39 +340,42 @@ constexpr std::string_view nodes(const entry& e) noexcept { return detail::part(
 /// The singyeong client machine. The transport inputs (on_open,
 /// on_open_refused, on_message, on_close, each also with a generation),
 /// poll(), current_state(), is_ready() and engine() are
-/// gateway::detail::client_shell's, documented there.
+/// gateway::detail::client_shell's, documented there; so are heap_bytes()
+/// and shrink() (which here also give back the pending-request table and
+/// its order once no request is pending).
 class client : public gateway::detail::client_shell<client, policy, action> {
     using shell = gateway::detail::client_shell<client, policy, action>;
     friend shell;
 
 public:
-    /// Builds an idle client; allocates the pending-request table. `rng`
-    /// must outlive it. A bad configuration is reported by config_error().
-    client(config cfg, entropy rng)
-        : shell(make_policy(&cfg_, &store_), rng, without_identify_gate(cfg.engine)), cfg_(std::move(cfg)),
-          store_(cfg_.max_metadata_keys), pending_(cfg_.max_pending), order_(cfg_.max_pending ? cfg_.max_pending : 1) {
+    /// Builds an idle client (nothing is allocated but the configuration's
+    /// text; the pending-request table grows with use). `rng` must outlive
+    /// it. A bad configuration is reported by config_error().
+    client(const config& cfg, entropy rng)
+        : shell(make_policy(cfg), rng, without_identify_gate(cfg.engine)),
+          pending_(cfg.max_pending, table_storage::on_demand) {
         next_nonce_ = rng.next() >> 12; // leaves room to count up; never 0 in practice
         if (next_nonce_ == 0) next_nonce_ = 1;
         std::string scratch;
-        if (cfg_.client_id.empty() || cfg_.client_id.find(' ') != std::string::npos || cfg_.application_id.empty() ||
-            cfg_.application_id.find(' ') != std::string::npos)
-            config_error_ = errc::invalid_name;
-        else if (json::write(cfg_.client_id, engine_.protocol().client_id_json) || json::write(cfg_.application_id, scratch) ||
-                 json::write(cfg_.auth, scratch) || json::write(cfg_.ip, scratch) || json::write(cfg_.namespace_, scratch))
-            config_error_ = errc::invalid_name;
+        if (cfg.client_id.empty() || cfg.client_id.find(' ') != std::string::npos || cfg.application_id.empty() ||
+            cfg.application_id.find(' ') != std::string::npos)
+            bad_config_ = true;
+        else if (json::write(cfg.client_id, scratch) || json::write(cfg.application_id, scratch) || json::write(cfg.auth, scratch) ||
+                 json::write(cfg.ip, scratch) || json::write(cfg.namespace_, scratch))
+            bad_config_ = true;
     }
     client(const client&) = delete;
     client& operator=(const client&) = delete;
 
     /// A configuration error (empty or spaced ids, text that is not UTF-8);
     /// start() refuses while it is set.
-    std::error_code config_error() const noexcept { return config_error_; }
+    std::error_code config_error() const noexcept { return bad_config_ ? std::error_code(errc::invalid_name) : std::error_code(); }
 
     // ---- connection ---------------------------------------------------------
 
     /// Starts connecting. Errors: config_error(), gateway::errc::already_running.
     std::error_code start(instant now) {
-        if (config_error_) return config_error_;
+        if (bad_config_) return config_error();
         return run(now, [&] { return engine_.start(now); });
     }
     /// Closes with 1000. Pending requests fail at once with request_lost
@@ -361,7 +394,7 @@ public:
     /// gateway::errc::payload_too_large, rate_limited.
     std::error_code set_metadata(std::string_view key, const metadata_value& v, instant now) {
         if (std::error_code ec = metadata_store::check(key, v)) return ec;
-        if (!store_.has_room_for(key)) return errc::metadata_full;
+        if (!store().has_room_for(key)) return errc::metadata_full;
         if (engine_.is_ready()) {
             std::error_code ec = run(now, [&] {
                 return engine_.send_with(
@@ -379,10 +412,10 @@ public:
             });
             if (ec) return ec;
         }
-        return store_.set(key, v);
+        return store().set(key, v);
     }
     /// The metadata the client keeps.
-    const metadata_store& metadata() const noexcept { return store_; }
+    const metadata_store& metadata() const noexcept { return engine_.protocol().store; }
 
     // ---- messages ---------------------------------------------------------------
 
@@ -460,7 +493,30 @@ public:
     bool restricted() const noexcept { return engine_.protocol().restricted; }
     /// Requests waiting for a reply.
     std::size_t pending_requests() const noexcept { return pending_.size(); }
-    const config& settings() const noexcept { return cfg_; }
+    /// The configuration in use, rebuilt from what the client keeps (the
+    /// engine's part is engine().settings(): its identify gate is off).
+    config settings() const {
+        using k = detail::kept_config;
+        const k& kept = cfg();
+        config c;
+        c.url.assign(kept.get(k::url));
+        c.client_id.assign(kept.get(k::client_id));
+        c.application_id.assign(kept.get(k::application_id));
+        c.auth.assign(kept.get(k::auth));
+        c.ip.assign(kept.get(k::ip));
+        c.namespace_.assign(kept.get(k::namespace_));
+        c.receive_client_updates = kept.receive_client_updates;
+        c.app_field = kept.app_field;
+        c.restore = kept.restore;
+        c.form = kept.form;
+        c.nodes_form = kept.nodes_form;
+        c.include_sender = kept.include_sender;
+        c.max_pending = pending_.capacity();
+        c.max_metadata_keys = metadata().max_keys();
+        c.request_timeout = kept.request_timeout;
+        c.engine = engine_.settings();
+        return c;
+    }
 
 private:
     struct pending {
@@ -474,13 +530,32 @@ private:
         return h;
     }
 
-    // The policy reads the client's configuration and metadata (built after the shell: only their addresses are taken).
-    static policy make_policy(const config* c, const metadata_store* store) {
+    // The policy keeps the configuration (its texts in one string) and the metadata.
+    static policy make_policy(const config& c) {
+        using k = detail::kept_config;
         policy p;
-        p.cfg = c;
-        p.store = store;
+        p.store = metadata_store(c.max_metadata_keys);
+        k& kept = p.cfg;
+        kept.texts.reserve(c.url.size() + 2 * c.client_id.size() + 2 + c.application_id.size() + c.auth.size() + c.ip.size() +
+                           c.namespace_.size());
+        const std::string_view texts[] = {c.url, c.client_id, c.application_id, c.auth, c.ip, c.namespace_};
+        for (std::size_t i = 0; i < std::size(texts); ++i) {
+            kept.texts.append(texts[i]);
+            kept.end(static_cast<k::text>(i));
+        }
+        (void)json::write(c.client_id, kept.texts); // a failure is the constructor's config error
+        kept.end(k::client_id_json);
+        kept.request_timeout = c.request_timeout;
+        kept.app_field = c.app_field;
+        kept.restore = c.restore;
+        kept.form = c.form;
+        kept.nodes_form = c.nodes_form;
+        kept.receive_client_updates = c.receive_client_updates;
+        kept.include_sender = c.include_sender;
         return p;
     }
+    const detail::kept_config& cfg() const noexcept { return engine_.protocol().cfg; }
+    metadata_store& store() noexcept { return engine_.protocol().store; }
 
     std::error_code check_payload(std::string_view payload) const {
         if (payload.empty()) return json::errc::unexpected_end;
@@ -491,13 +566,13 @@ private:
     std::error_code write_message(std::string& out, dispatch_type t, const query& target, std::string_view payload,
                                   std::string_view nonce_text, std::uint64_t nonce, std::string_view queue_name) const {
         begin_dispatch(out, t);
-        if (t == dispatch_type::query_nodes && cfg_.nodes_form == query_nodes_form::bare) {
-            if (std::error_code ec = target.write(out, cfg_.form)) return ec;
+        if (t == dispatch_type::query_nodes && cfg().nodes_form == query_nodes_form::bare) {
+            if (std::error_code ec = target.write(out, cfg().form)) return ec;
             out.push_back('}');
             return {};
         }
         out.append(R"({"target":)");
-        if (std::error_code ec = target.write(out, cfg_.form)) return ec;
+        if (std::error_code ec = target.write(out, cfg().form)) return ec;
         if (!queue_name.empty()) {
             out.append(R"(,"queue":)");
             if (std::error_code ec = json::write(queue_name, out)) return ec;
@@ -515,9 +590,9 @@ private:
         if (t != dispatch_type::query_nodes) {
             out.append(R"(,"payload":)");
             out.append(payload);
-            if (cfg_.include_sender && t != dispatch_type::queue) {
+            if (cfg().include_sender && t != dispatch_type::queue) {
                 out.append(R"(,"sender":)");
-                out.append(engine_.protocol().client_id_json);
+                out.append(cfg().get(detail::kept_config::client_id_json));
             }
         }
         out.append("}}");
@@ -543,7 +618,7 @@ private:
         std::uint64_t key = next_nonce_++;
         while (key == 0 || pending_.contains(key)) key = next_nonce_++; // wrapped around onto a pending one
         if (now > now_) now_ = now;
-        const duration wait = timeout > duration::zero() ? timeout : cfg_.request_timeout;
+        const duration wait = timeout > duration::zero() ? timeout : cfg().request_timeout;
         // Pending first, so that a reply can never arrive for a request the table does not know.
         if (std::error_code ec = pending_.insert(key, now_ + wait, pending{t, hash(queue_name)})) return ec; // table_full
         std::error_code ec = run(now, [&] {
@@ -578,12 +653,30 @@ private:
         });
     }
 
-    // The order requests were made in, for replies without a nonce (a ring
-    // sized like the pending table; entries already resolved are skipped).
+    // The order requests were made in, for replies without a nonce: a ring
+    // that grows with the pending table (to the peak of pending requests, at
+    // most its capacity); entries already resolved are skipped, and dropped
+    // when the ring is full.
     void order_push(std::uint64_t key) {
-        if (order_count_ == order_.size()) { // full of stale keys: drop the oldest
-            order_head_ = (order_head_ + 1) % order_.size();
-            --order_count_;
+        const std::size_t n = order_.size();
+        if (order_count_ == n && n != 0) { // full: keep the keys still pending, in order
+            std::uint32_t kept = 0;
+            for (std::uint32_t i = 0; i < order_count_; ++i) {
+                const std::uint64_t k = order_[(order_head_ + i) % n];
+                if (pending_.contains(k)) order_[(order_head_ + kept++) % n] = k;
+            }
+            order_count_ = kept;
+        }
+        if (order_count_ == order_.size()) {
+            if (order_.size() < pending_.capacity()) { // grow, oldest first
+                std::vector<std::uint64_t> bigger(std::min<std::size_t>(pending_.capacity(), n < 2 ? 4 : 2 * n));
+                for (std::uint32_t i = 0; i < order_count_; ++i) bigger[i] = order_[(order_head_ + i) % n];
+                order_.swap(bigger);
+                order_head_ = 0;
+            } else { // at the capacity, every key pending: drop the oldest
+                order_head_ = static_cast<std::uint32_t>((order_head_ + 1) % n);
+                --order_count_;
+            }
         }
         order_[(order_head_ + order_count_) % order_.size()] = key;
         ++order_count_;
@@ -592,7 +685,7 @@ private:
     std::uint64_t oldest(dispatch_type t, std::uint64_t qh) {
         // Drop resolved keys from the front, then search the rest in order.
         while (order_count_ && !pending_.contains(order_[order_head_])) {
-            order_head_ = (order_head_ + 1) % order_.size();
+            order_head_ = static_cast<std::uint32_t>((order_head_ + 1) % order_.size());
             --order_count_;
         }
         for (std::size_t i = 0; i < order_count_; ++i) {
@@ -612,11 +705,11 @@ private:
     void after_run() {
         if (restore_after_ready_) {
             restore_after_ready_ = false;
-            if (cfg_.restore == metadata_restore::update_after_ready && !store_.empty()) {
+            if (cfg().restore == metadata_restore::update_after_ready && !metadata().empty()) {
                 (void)engine_.send_with(
                     [&](std::string& out) {
                         begin_dispatch(out, dispatch_type::update_metadata);
-                        store_.write(out);
+                        metadata().write(out);
                         out.push_back('}');
                     },
                     now_);
@@ -756,15 +849,27 @@ private:
         failed(key, error == "no_route" ? std::error_code(errc::no_route) : std::error_code(errc::server_invalid));
     }
 
-    config cfg_;
-    metadata_store store_;
+    // The shell's memory hooks: the kept texts, the metadata, the pending
+    // table and its order; an idle client (nothing pending) gives back the
+    // table and the order.
+    std::size_t own_heap_bytes() const noexcept {
+        return gateway::detail::heap_of(cfg().texts) + metadata().heap_bytes() + pending_.heap_bytes() +
+               order_.capacity() * sizeof(std::uint64_t);
+    }
+    void shrink_own() noexcept {
+        if (!pending_.empty()) return;
+        pending_.shrink();
+        std::vector<std::uint64_t>().swap(order_);
+        order_head_ = order_count_ = 0;
+    }
+
     nonce_table<pending> pending_;
     std::vector<std::uint64_t> order_;
-    std::size_t order_head_ = 0, order_count_ = 0;
+    std::uint32_t order_head_ = 0, order_count_ = 0;
     std::uint64_t next_nonce_ = 1;
     instant now_ = instant::zero();
     bool restore_after_ready_ = false;
-    std::error_code config_error_;
+    bool bad_config_ = false;
 };
 
 static_assert(message_machine<client>);

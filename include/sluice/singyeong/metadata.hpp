@@ -211,6 +211,12 @@ public:
     }
     std::size_t size() const noexcept { return entries_.size(); }
     bool empty() const noexcept { return entries_.empty(); }
+    /// The most keys the store takes.
+    std::size_t max_keys() const noexcept { return max_keys_; }
+    /// Heap bytes held (entries and encoded text), for size reports.
+    std::size_t heap_bytes() const noexcept {
+        return entries_.capacity() * sizeof(entry) + (pool_.capacity() > std::string().capacity() ? pool_.capacity() + 1 : 0);
+    }
     /// Entry `i` (0 <= i < size()), in the order keys were first set.
     item at(std::size_t i) const noexcept { return {text(entries_[i].key), entries_[i].type, text(entries_[i].value)}; }
     void clear() noexcept {
