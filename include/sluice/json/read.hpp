@@ -336,6 +336,11 @@ template <class T>
 template <class T>
 const char* read_coded(T& out, const char* p, context& c) {
     if (*p != '"') return mismatch(c, p);
+    // Plain ASCII up to the closing quote (ids, numbers as strings): one scan.
+    if (const char* q = find<stop::string_special>(p + 1, c.end); q != c.end && *q == '"') {
+        if (from_chars(std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), out)) return fail(c, errc::invalid_value, p);
+        return q + 1;
+    }
     std::string_view text;
     const char* q = read_string_view(text, p, c);
     if (!q) return c.error == errc::escaped_string_view ? read_coded_escaped(out, p, c) : q;
