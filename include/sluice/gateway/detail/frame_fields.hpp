@@ -1,7 +1,7 @@
 #pragma once
 // sluice/gateway/detail/frame_fields.hpp: small readers the protocols' frame
-// parsers share (i386chat, singyeong): decimal ids, null checks, a hello's
-// positive interval. Not for users.
+// parsers share (i386chat, singyeong, Nightingale): decimal ids, null
+// checks, a hello's positive interval. Not for users.
 //
 // Includes: <cstdint>, <limits>, <optional>, <string_view>, <system_error>;
 // json/raw.hpp and json/read.hpp (raw values, reading a body);
