@@ -8,7 +8,9 @@
 
 #include "support/support.hpp"
 
+#include <iterator>
 #include <string>
+#include <vector>
 
 namespace ng = sluice::nightingale;
 using sluice::instant;
@@ -80,4 +82,28 @@ TEST_CASE("nightingale client: an idle connected client holds under 1 KiB (sizeo
     sluice_test::allocation_counter count;
     CHECK(traffic(c, 50) == 5);
     CHECK(count.count() == 0);
+}
+
+TEST_CASE("nightingale client: a copy hands out its own copy of what was queued (the relay queue's views follow its bytes)") {
+    sluice::xoshiro256 rng{9};
+    ng::config cfg;
+    cfg.base_url = "ws://127.0.0.1:8081";
+    cfg.user_id = 936929561302675456u;
+    std::vector<std::string> expected;
+    auto copy = [&] {
+        ng::client c(cfg, rng);
+        REQUIRE_FALSE(c.start(at_ms(0)));
+        REQUIRE_FALSE(c.on_open(at_ms(0)));
+        REQUIRE_FALSE(c.on_message(ready, message_type::text, at_ms(0)));
+        for (int i = 0; i < 20; ++i) // the queue's bytes grow (and move) several times
+            for (const std::string& f : frames) REQUIRE_FALSE(c.on_message(f, message_type::text, at_ms(1)));
+        ng::client other(c);
+        while (const auto* e = c.poll()) expected.emplace_back(ng::data(*e));
+        return other; // c goes: the copy must not point into its bytes
+    }();
+    std::vector<std::string> got;
+    while (const auto* e = copy.poll()) got.emplace_back(ng::data(*e));
+    CHECK(got.size() == 2 + 20 * std::size(frames)); // open, ready, the frames
+    CHECK(got == expected);
+    CHECK(copy.is_ready());
 }
