@@ -17,6 +17,8 @@
 #include <sluice/socketio/client.hpp>
 #include <sluice/ws.hpp>
 
+#include "support/fixture.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,65 +31,10 @@
 #include <vector>
 
 using namespace sluice;
+using namespace sluice_bench;
 namespace dc = sluice::discord;
 
 namespace {
-
-std::string load(const char* rel) {
-    const char* dir = std::getenv("SLUICE_VECTORS");
-    const std::string path = std::string(dir && *dir ? dir : "../shared/vectors") + "/" + rel;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "ir_hot_paths: cannot read %s (set SLUICE_VECTORS)\n", path.c_str());
-        std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    return s;
-}
-
-void bump(char* digits) noexcept {
-    for (int i = 9; i >= 0; --i) {
-        if (digits[i] != '9') {
-            ++digits[i];
-            return;
-        }
-        digits[i] = '0';
-    }
-}
-
-std::string ws_frame(std::string_view payload) {
-    std::string f(1, static_cast<char>(0x81));
-    if (payload.size() < 126) {
-        f.push_back(static_cast<char>(payload.size()));
-    } else {
-        f.push_back(static_cast<char>(126));
-        f.push_back(static_cast<char>(payload.size() >> 8));
-        f.push_back(static_cast<char>(payload.size() & 0xff));
-    }
-    f.append(payload);
-    return f;
-}
-
-struct discord_frame {
-    std::string text = load("discord/message_update.json");
-    std::size_t seq_at = 0;
-    discord_frame() {
-        const auto s = text.find("\"s\":1287");
-        text.replace(s, 8, "\"s\":1000000000");
-        seq_at = s + 4;
-    }
-};
-
-dc::config discord_config() {
-    dc::config c;
-    c.token = "MTE3NjI5MDAwMDAwMDAwMDAwMQ.Gx-abc.secret_token_value";
-    c.intents = dc::intents::guilds | dc::intents::guild_messages | dc::intents::message_content;
-    c.engine.wait_for_identify_permit = false;
-    return c;
-}
 
 template <class M>
 void drain(M& m) {
@@ -106,13 +53,13 @@ void discord_message(long n) {
     (void)c.start(instant::zero());
     drain(c);
     c.on_open(instant::zero());
-    c.on_message(load("discord/hello.json"), message_type::text, instant::zero());
-    c.on_message(load("discord/ready.json"), message_type::text, instant::zero());
+    c.on_message(load_vector("discord/hello.json"), message_type::text, instant::zero());
+    c.on_message(load_vector("discord/ready.json"), message_type::text, instant::zero());
     drain(c);
-    discord_frame f;
+    discord_update_frame f;
     dc::message m;
     for (long i = 0; i < n; ++i) {
-        bump(f.text.data() + f.seq_at);
+        bump_digits(f.text.data() + f.seq_at, 10);
         c.on_message(f.text, message_type::text, instant::zero());
         while (const gateway::entry* e = c.poll())
             if (dc::event_of(*e) == dc::event::message_update && !dc::decode(*e, m)) ++sink;
@@ -130,11 +77,8 @@ struct discord_bytes_session {
         std::string request;
         while (auto* e = s.poll())
             if (e->action.io == ws::io_op::transmit) request = e->bytes;
-        const auto k = request.find("Sec-WebSocket-Key: ");
-        const auto accept = ws::accept_for(std::string_view(request).substr(k + 19, 24));
-        s.receive("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-                      std::string(accept.data(), accept.size()) + "\r\n\r\n" + ws_frame(load("discord/hello.json")) +
-                      ws_frame(load("discord/ready.json")),
+        s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) +
+                      server_text_frame(load_vector("discord/ready.json")),
                   instant::zero());
         drain(s);
     }
@@ -142,12 +86,12 @@ struct discord_bytes_session {
 
 void discord_bytes(long n) {
     discord_bytes_session b;
-    discord_frame f;
-    std::string wire = ws_frame(f.text);
+    discord_update_frame f;
+    std::string wire = server_text_frame(f.text);
     char* digits = wire.data() + 4 + f.seq_at;
     dc::message m;
     for (long i = 0; i < n; ++i) {
-        bump(digits);
+        bump_digits(digits, 10);
         b.s.receive(wire, instant::zero());
         while (const auto* e = b.s.poll())
             if (e->action.io == ws::io_op::none && dc::event_of(e->action.inner, e->bytes) == dc::event::message_update &&
@@ -158,7 +102,7 @@ void discord_bytes(long n) {
 
 void discord_heartbeat_ack(long n) {
     discord_bytes_session b;
-    const std::string wire = ws_frame(R"({"op":11})");
+    const std::string wire = server_text_frame(R"({"op":11})");
     instant t = instant::zero();
     for (long i = 0; i < n; ++i) {
         // a heartbeat due, then its ack as raw bytes
@@ -171,7 +115,7 @@ void discord_heartbeat_ack(long n) {
 }
 
 void json_read(long n) {
-    discord_frame f;
+    discord_update_frame f;
     struct envelope {
         json::raw d;
     } env{};
@@ -243,7 +187,7 @@ void i386chat_message_create(long n) {
         std::int64_t ts = 0;
     } m;
     for (long i = 0; i < n; ++i) {
-        bump(frame.data() + seq_at);
+        bump_digits(frame.data() + seq_at, 10);
         (void)c.on_message(frame, message_type::text, instant::zero());
         while (const auto* e = c.poll())
             if (e->action.kind == i386chat::action_kind::event && !json::read(m, i386chat::data(*e))) ++sink;

@@ -29,23 +29,10 @@ namespace {
 using namespace sluice;
 namespace dc = sluice::discord;
 
-std::string load(const char* rel) {
-    const char* dir = std::getenv("SLUICE_VECTORS");
-    const std::string path = std::string(dir && *dir ? dir : "../shared/vectors") + "/" + rel;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "bench_memory: cannot read %s (set SLUICE_VECTORS)\n", path.c_str());
-        std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 void many_sessions(benchmark::State& state) {
     const char* env = std::getenv("SLUICE_SESSIONS");
     const std::size_t count = env && *env ? std::strtoull(env, nullptr, 10) : 100'000;
-    const std::string hello = load("discord/hello.json"), ready = load("discord/ready.json");
+    const std::string hello = sluice_bench::load_vector("discord/hello.json"), ready = sluice_bench::load_vector("discord/ready.json");
     xoshiro256 rng{1};
     dc::config cfg;
     cfg.token = "MTE3NjI5MDAwMDAwMDAwMDAwMQ.Gx-abc.secret_token_value";
@@ -93,7 +80,7 @@ BENCHMARK(many_sessions)->Name("discord_100k_sessions/sluice")->Iterations(1)->R
 // One idle session measured like every other protocol's (support/heap.cpp),
 // next to bench_discord's discord_idle_session/sluice (client::heap_bytes()).
 void idle_session(benchmark::State& state) {
-    const std::string hello = load("discord/hello.json"), ready = load("discord/ready.json");
+    const std::string hello = sluice_bench::load_vector("discord/hello.json"), ready = sluice_bench::load_vector("discord/ready.json");
     xoshiro256 rng{2};
     sluice_bench::idle_session(state, sizeof(dc::client), [&] {
         dc::config cfg;

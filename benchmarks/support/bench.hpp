@@ -11,13 +11,16 @@
 //  - rss_bytes(): the process's resident set (/proc/self/statm);
 //  - idle_counters(): the counters every *_idle_session benchmark reports
 //    (sizeof, heap_bytes, total), read by tools/bench_table.py;
-//  - bump_digits(): +1 on a run of decimal digits in place, for frames that
-//    must carry a fresh sequence number each time.
+//  - and, through support/fixture.hpp, load_vector(), bump_digits() and the
+//    other inputs every benchmark builds the same way.
 //
 // Includes: <benchmark/benchmark.h> for the counters; <malloc.h> for
-// mallinfo2; <cstdio> for /proc; <cstddef> for sizes.
+// mallinfo2; <cstdio> for /proc; <cstddef> for sizes; support/fixture.hpp
+// for the shared inputs.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+
+#include "support/fixture.hpp"
 
 #include <cstddef>
 #include <cstdio>
@@ -71,16 +74,6 @@ void idle_session(benchmark::State& state, std::size_t size, Make&& make) {
         benchmark::DoNotOptimize(c);
     }
     idle_counters(state, size, heap);
-}
-
-inline void bump_digits(char* digits, int n) noexcept {
-    for (int i = n - 1; i >= 0; --i) {
-        if (digits[i] != '9') {
-            ++digits[i];
-            return;
-        }
-        digits[i] = '0';
-    }
 }
 
 } // namespace sluice_bench
