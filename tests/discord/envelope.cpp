@@ -52,12 +52,19 @@ TEST_CASE("discord envelope: the fast path agrees with the full reader") {
         R"({"s":7,"op":1})",
         R"({"t":"X","op":0})",
         R"({"t":null,"s":null,"op":9,"d":false})",
+        // Sequences of every length the 8-digits-at-a-time path reads (1..15).
+        R"({"t":"MESSAGE_UPDATE","s":1000000000,"op":0,"d":{"id":"1"}})",
+        R"({"s":12345678,"t":"A","op":0,"d":[1]})",
+        R"({"s":123456789012345,"op":0,"t":"B","d":{}})",
+        R"({"t":"C","s":9999999,"op":0,"d":{"x":[]}})",
     };
     for (const auto& f : accepted) {
         CAPTURE(f);
         CHECK(agrees(f));
     }
     std::vector<std::string> seeds = accepted;
+    seeds.push_back(R"({"t":"A","s":1234567890123456,"op":0,"d":{}})"); // 16 digits and more: the full reader's
+    seeds.push_back(R"({"t":"C","s":18446744073709551615,"op":0,"d":{"x":[]}})");
     seeds.push_back(R"({"op":10,"d":{"heartbeat_interval":41250}})"); // d before t and s: the full reader's
     seeds.push_back(R"({"t":"A","s":1,"op":0,"d":"x\"y"})");
     // Shapes the fast path leaves to the full reader.

@@ -23,11 +23,14 @@
 // In byte mode (ws::session) pass the inner action and the bytes:
 // decode(e->action.inner, e->bytes, out).
 //
-// Includes: <cstdint>, <string_view>, <system_error>; gateway/action.hpp;
+// Includes: <cstdint>, <cstring> (memcpy for name words), <string_view>, <system_error>,
+// <type_traits> (is_constant_evaluated); gateway/action.hpp;
 // json/read.hpp; discord/errc.hpp, discord/types.hpp.
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #include <sluice/discord/errc.hpp>
 #include <sluice/discord/types.hpp>
@@ -61,15 +64,41 @@ constexpr std::string_view to_string(event e) noexcept {
     return "other";
 }
 
+namespace detail {
+// Whether t (of name's size, 4 to 24 bytes) is name: two or three
+// overlapping word loads a side, no call to memcmp (at run time).
+constexpr bool same_name(std::string_view t, std::string_view name) noexcept {
+    if (std::is_constant_evaluated() || t.size() != name.size() || t.size() < 4 || t.size() > 24) return t == name;
+    const std::size_t n = name.size();
+    if (n < 8) {
+        std::uint32_t a, b, x, y;
+        std::memcpy(&a, t.data(), 4);
+        std::memcpy(&b, name.data(), 4);
+        std::memcpy(&x, t.data() + n - 4, 4);
+        std::memcpy(&y, name.data() + n - 4, 4);
+        return ((a ^ b) | (x ^ y)) == 0;
+    }
+    std::uint64_t a, b, x, y, m = 0, k = 0;
+    std::memcpy(&a, t.data(), 8);
+    std::memcpy(&b, name.data(), 8);
+    std::memcpy(&x, t.data() + n - 8, 8);
+    std::memcpy(&y, name.data() + n - 8, 8);
+    if (n > 16) {
+        std::memcpy(&m, t.data() + 8, 8);
+        std::memcpy(&k, name.data() + 8, 8);
+    }
+    return ((a ^ b) | (x ^ y) | (m ^ k)) == 0;
+}
+} // namespace detail
+
 /// The event a dispatch name denotes.
 constexpr event event_named(std::string_view t) noexcept {
     // By length first: this runs for every dispatch.
-    const auto is = [t](std::string_view name) { return t.size() == name.size() && t == name; };
+    const auto is = [t](std::string_view name) { return detail::same_name(t, name); };
     switch (t.size()) {
     case 5: return is("READY") ? event::ready : event::other;
     case 7: return is("RESUMED") ? event::resumed : event::other;
     case 14:
-        if (t.substr(0, 8) != "MESSAGE_") return event::other;
         if (t[8] == 'C') return is("MESSAGE_CREATE") ? event::message_create : event::other;
         if (t[8] == 'U') return is("MESSAGE_UPDATE") ? event::message_update : event::other;
         if (t[8] == 'D') return is("MESSAGE_DELETE") ? event::message_delete : event::other;

@@ -32,18 +32,23 @@
 // json::errc::trailing_content rather than return wrong values.
 // config::strict_json checks every message fully on arrival instead.
 //
-// Includes: <array>, <cstdint>, <optional>, <string>, <string_view>,
-// <system_error>; core/transport.hpp (message_type); gateway/policy.hpp,
+// Includes: <array>, <bit> (countr_zero), <cstdint>, <cstring> (memcpy for
+// word loads), <optional>, <string>, <string_view>, <system_error>;
+// core/snowflake.hpp (its 8-digit word parse, for the sequence);
+// core/transport.hpp (message_type); gateway/policy.hpp,
 // gateway/session.hpp (config defaults); json/read.hpp (and its block scan for
 // the envelope fast path); discord/commands.hpp,
 // discord/close_codes.hpp, discord/types.hpp (text()).
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 
+#include <sluice/core/snowflake.hpp>
 #include <sluice/core/transport.hpp>
 #include <sluice/discord/close_codes.hpp>
 #include <sluice/discord/commands.hpp>
@@ -191,6 +196,25 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
                 if (!is_s || last - p < 4 || std::string_view(p, 4) != "null") return false;
                 p += 4;
                 env.s.reset();
+            } else if (std::endian::native == std::endian::little && is_s && last - p >= 16) {
+                // The sequence (often 5 to 10 digits): its digits found and read 8 at a time.
+                std::uint64_t w;
+                std::memcpy(&w, p, 8);
+                std::uint64_t bad = sluice::detail::non_digits(w);
+                int digits = 0;
+                if (bad == 0) {
+                    std::memcpy(&w, p + 8, 8);
+                    bad = sluice::detail::non_digits(w);
+                    if (bad == 0) return false; // 16 digits or more: the full reader
+                    digits = 8;
+                }
+                digits += std::countr_zero(bad) >> 3;
+                std::uint64_t v = 0;
+                if (digits == 0 || (digits > 1 && *p == '0') ||
+                    sluice::detail::parse_snowflake(std::string_view(p, static_cast<std::size_t>(digits)), v) != 0)
+                    return false;
+                p += digits;
+                env.s = v;
             } else {
                 std::uint64_t v = 0;
                 int digits = 0;

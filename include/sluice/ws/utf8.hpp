@@ -67,7 +67,7 @@ public:
         const unsigned char* const end = p + s.size();
         while (p != end) {
             if (need_ == 0) {
-                p = skip_ascii(p, end);
+                p = skip_ascii(p, end, s.size() >= 32);
                 if (p == end) break;
                 const unsigned char b = *p++;
                 if (b < 0x80) continue;
@@ -89,11 +89,15 @@ public:
     void reset() noexcept { *this = utf8_validator{}; }
 
 private:
-    static const unsigned char* skip_ascii(const unsigned char* p, const unsigned char* end) noexcept {
+    // The first byte at or after p that is not ASCII, or end. `back32`: the
+    // 32 bytes before end are readable (the piece is that long), so a short
+    // tail is tested with one load that overlaps bytes already passed.
+    static const unsigned char* skip_ascii(const unsigned char* p, const unsigned char* end, bool back32) noexcept {
         constexpr std::uint64_t high = 0x8080808080808080ull;
         // OR reductions of whole blocks; the one horizontal step is paid once per block.
         while (end - p >= 256 && !detail::any_high<256>(p)) p += 256;
         while (end - p >= 32 && !detail::any_high<32>(p)) p += 32;
+        if (end - p < 32 && back32 && !detail::any_high<32>(end - 32)) return end;
         while (end - p >= 8) {
             std::uint64_t w;
             std::memcpy(&w, p, 8);
