@@ -410,7 +410,13 @@ private:
             return done ? frame_done(std::string_view(control_, control_len_)) : entry{};
         }
         if (type_ == message_type::text && !utf8_.feed(piece)) return finish(errc::invalid_utf8, true);
-        if (whole && h.fin && h.op != opcode::continuation) return frame_done(piece);
+        if (whole && h.fin && h.op != opcode::continuation) { // an unfragmented message, in place: frame_done's
+            // data path written out here, so the entry is built in the caller's registers, not read back from memory
+            if (type_ == message_type::text && !utf8_.complete()) return finish(errc::invalid_utf8, true);
+            action a = make_action(action_kind::message);
+            a.type = type_;
+            return {a, piece};
+        }
         message_.append(piece);
         return done ? frame_done(message_) : entry{};
     }
