@@ -22,6 +22,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "support/fixture.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -31,55 +33,11 @@
 #include <vector>
 
 using namespace sluice;
+using namespace sluice_bench;
 namespace dc = sluice::discord;
 namespace gw = sluice::gateway;
 
 namespace {
-
-std::string load(const char* rel) {
-    const char* dir = std::getenv("SLUICE_VECTORS");
-    const std::string path = std::string(dir && *dir ? dir : "../shared/vectors") + "/" + rel;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "bench_discord: cannot read %s (set SLUICE_VECTORS)\n", path.c_str());
-        std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    return s;
-}
-
-// The fixture with a 10-digit sequence number; `seq_at` is where its digits are.
-struct frame {
-    std::string text;
-    std::size_t seq_at = 0;
-    frame() {
-        text = load("discord/message_update.json");
-        const auto s = text.find("\"s\":1287");
-        text.replace(s, 8, "\"s\":1000000000");
-        seq_at = s + 4;
-    }
-};
-
-inline void bump(char* digits) noexcept { // +1 on 10 decimal digits
-    for (int i = 9; i >= 0; --i) {
-        if (digits[i] != '9') {
-            ++digits[i];
-            return;
-        }
-        digits[i] = '0';
-    }
-}
-
-dc::config bench_config() {
-    dc::config c;
-    c.token = "MTE3NjI5MDAwMDAwMDAwMDAwMQ.Gx-abc.secret_token_value";
-    c.intents = dc::intents::guilds | dc::intents::guild_messages | dc::intents::message_content;
-    c.engine.wait_for_identify_permit = false;
-    return c;
-}
 
 template <class M>
 void drain(M& m) {
@@ -91,32 +49,10 @@ void connect(dc::client& c) {
     c.start(instant::zero());
     drain(c);
     c.on_open(instant::zero());
-    c.on_message(load("discord/hello.json"), message_type::text, instant::zero());
+    c.on_message(load_vector("discord/hello.json"), message_type::text, instant::zero());
     drain(c);
-    c.on_message(load("discord/ready.json"), message_type::text, instant::zero());
+    c.on_message(load_vector("discord/ready.json"), message_type::text, instant::zero());
     drain(c);
-}
-
-// An unmasked server text frame (payload under 64 KiB), minimal length form.
-std::string ws_frame(std::string_view payload) {
-    std::string f;
-    f.push_back(static_cast<char>(0x81));
-    if (payload.size() < 126) {
-        f.push_back(static_cast<char>(payload.size()));
-    } else {
-        f.push_back(static_cast<char>(126));
-        f.push_back(static_cast<char>(payload.size() >> 8));
-        f.push_back(static_cast<char>(payload.size() & 0xff));
-    }
-    f.append(payload);
-    return f;
-}
-
-std::string upgrade_response(std::string_view request) {
-    const auto k = request.find("Sec-WebSocket-Key: ");
-    const auto accept = ws::accept_for(request.substr(k + 19, 24));
-    return "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-           std::string(accept.data(), accept.size()) + "\r\n\r\n";
 }
 
 bool check(const dc::message& m) {
@@ -129,13 +65,13 @@ bool check(const dc::message& m) {
 
 void sluice_message(benchmark::State& state) {
     xoshiro256 rng{1};
-    dc::client c(bench_config(), entropy(rng));
+    dc::client c(discord_config(), entropy(rng));
     connect(c);
-    frame f;
+    discord_update_frame f;
     dc::message m;
     std::size_t events = 0;
     for (auto _ : state) {
-        bump(f.text.data() + f.seq_at);
+        bump_digits(f.text.data() + f.seq_at, 10);
         c.on_message(f.text, message_type::text, instant::zero());
         while (const gw::entry* e = c.poll()) {
             if (dc::event_of(*e) == dc::event::message_update && !dc::decode(*e, m)) ++events;
@@ -152,22 +88,22 @@ BENCHMARK(sluice_message)->Name("discord_message_update/sluice_message");
 
 void sluice_bytes(benchmark::State& state) {
     xoshiro256 ws_rng{2}, rng{3};
-    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, bench_config(), entropy(rng));
+    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, discord_config(), entropy(rng));
     s.inner().start(instant::zero());
     drain(s);
     s.transport_open(instant::zero());
     std::string request;
     while (auto* e = s.poll())
         if (e->action.io == ws::io_op::transmit) request = e->bytes;
-    s.receive(upgrade_response(request) + ws_frame(load("discord/hello.json")) + ws_frame(load("discord/ready.json")), instant::zero());
+    s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) + server_text_frame(load_vector("discord/ready.json")), instant::zero());
     drain(s);
-    frame f;
-    std::string wire = ws_frame(f.text);
+    discord_update_frame f;
+    std::string wire = server_text_frame(f.text);
     char* digits = wire.data() + 4 + f.seq_at;
     dc::message m;
     std::size_t events = 0;
     for (auto _ : state) {
-        bump(digits);
+        bump_digits(digits, 10);
         s.receive(wire, instant::zero());
         while (const auto* e = s.poll()) {
             if (e->action.io == ws::io_op::none && dc::event_of(e->action.inner, e->bytes) == dc::event::message_update &&
@@ -189,16 +125,16 @@ BENCHMARK(sluice_bytes)->Name("discord_message_update/sluice_bytes");
 
 void ack_bytes(benchmark::State& state) {
     xoshiro256 ws_rng{5}, rng{6};
-    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, bench_config(), entropy(rng));
+    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, discord_config(), entropy(rng));
     s.inner().start(instant::zero());
     drain(s);
     s.transport_open(instant::zero());
     std::string request;
     while (auto* e = s.poll())
         if (e->action.io == ws::io_op::transmit) request = e->bytes;
-    s.receive(upgrade_response(request) + ws_frame(load("discord/hello.json")) + ws_frame(load("discord/ready.json")), instant::zero());
+    s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) + server_text_frame(load_vector("discord/ready.json")), instant::zero());
     drain(s);
-    const std::string wire = ws_frame(R"({"op":11})");
+    const std::string wire = server_text_frame(R"({"op":11})");
     for (auto _ : state) {
         s.receive(wire, instant::zero());
         drain(s);
@@ -211,7 +147,7 @@ BENCHMARK(ack_bytes)->Name("discord_heartbeat_ack/sluice_bytes");
 
 void ack_message(benchmark::State& state) {
     xoshiro256 rng{7};
-    dc::client c(bench_config(), entropy(rng));
+    dc::client c(discord_config(), entropy(rng));
     connect(c);
     const std::string text = R"({"op":11})";
     for (auto _ : state) {
@@ -325,10 +261,10 @@ void nlohmann_decode(const std::string& text, n_message& out) {
 }
 
 void nlohmann_bench(benchmark::State& state) {
-    frame f;
+    discord_update_frame f;
     n_message m;
     for (auto _ : state) {
-        bump(f.text.data() + f.seq_at);
+        bump_digits(f.text.data() + f.seq_at, 10);
         nlohmann_decode(f.text, m);
         benchmark::DoNotOptimize(m);
     }
@@ -346,7 +282,7 @@ void idle_session(benchmark::State& state) {
     xoshiro256 rng{4};
     std::size_t heap = 0;
     for (auto _ : state) {
-        dc::client c(bench_config(), entropy(rng));
+        dc::client c(discord_config(), entropy(rng));
         connect(c);
         instant t = instant::zero();
         for (int i = 0; i < 3; ++i) { // a few heartbeats and acks

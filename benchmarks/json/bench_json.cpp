@@ -10,6 +10,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "support/fixture.hpp"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -18,21 +20,8 @@
 
 namespace {
 
-std::string load_fixture(const char* rel) {
-    const char* dir = std::getenv("SLUICE_VECTORS");
-    const std::string path = std::string(dir && *dir ? dir : "../shared/vectors") + "/" + rel;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        std::fprintf(stderr, "bench_json: cannot read %s (set SLUICE_VECTORS)\n", path.c_str());
-        std::exit(1);
-    }
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 const std::string& fixture() {
-    static const std::string text = load_fixture("discord/message_update.json");
+    static const std::string text = sluice_bench::load_vector("discord/message_update.json");
     return text;
 }
 
