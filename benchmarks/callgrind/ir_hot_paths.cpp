@@ -66,24 +66,6 @@ void discord_message(long n) {
     }
 }
 
-// A ws::session<discord::client> connected through the upgrade, hello and READY.
-struct discord_bytes_session {
-    xoshiro256 ws_rng{2}, rng{3};
-    ws::session<dc::client> s{entropy(ws_rng), ws::client_options{}, discord_config(), entropy(rng)};
-    discord_bytes_session() {
-        s.inner().start(instant::zero());
-        drain(s);
-        s.transport_open(instant::zero());
-        std::string request;
-        while (auto* e = s.poll())
-            if (e->action.io == ws::io_op::transmit) request = e->bytes;
-        s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) +
-                      server_text_frame(load_vector("discord/ready.json")),
-                  instant::zero());
-        drain(s);
-    }
-};
-
 void discord_bytes(long n) {
     discord_bytes_session b;
     discord_update_frame f;

@@ -87,16 +87,8 @@ BENCHMARK(sluice_message)->Name("discord_message_update/sluice_message");
 // ---- sluice, byte mode -----------------------------------------------------
 
 void sluice_bytes(benchmark::State& state) {
-    xoshiro256 ws_rng{2}, rng{3};
-    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, discord_config(), entropy(rng));
-    s.inner().start(instant::zero());
-    drain(s);
-    s.transport_open(instant::zero());
-    std::string request;
-    while (auto* e = s.poll())
-        if (e->action.io == ws::io_op::transmit) request = e->bytes;
-    s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) + server_text_frame(load_vector("discord/ready.json")), instant::zero());
-    drain(s);
+    discord_bytes_session b;
+    auto& s = b.s;
     discord_update_frame f;
     std::string wire = server_text_frame(f.text);
     char* digits = wire.data() + 4 + f.seq_at;
@@ -124,16 +116,8 @@ BENCHMARK(sluice_bytes)->Name("discord_message_update/sluice_bytes");
 // message-mode one; nlohmann parses the same text and reads op.
 
 void ack_bytes(benchmark::State& state) {
-    xoshiro256 ws_rng{5}, rng{6};
-    ws::session<dc::client> s(entropy(ws_rng), ws::client_options{}, discord_config(), entropy(rng));
-    s.inner().start(instant::zero());
-    drain(s);
-    s.transport_open(instant::zero());
-    std::string request;
-    while (auto* e = s.poll())
-        if (e->action.io == ws::io_op::transmit) request = e->bytes;
-    s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) + server_text_frame(load_vector("discord/ready.json")), instant::zero());
-    drain(s);
+    discord_bytes_session b;
+    auto& s = b.s;
     const std::string wire = server_text_frame(R"({"op":11})");
     for (auto _ : state) {
         s.receive(wire, instant::zero());

@@ -10,13 +10,16 @@
 //  - upgrade_response(): the 101 answer to a client's upgrade request;
 //  - discord_config() and discord_update_frame: the Discord client every
 //    Discord benchmark connects, and message_update.json with a 10-digit
-//    sequence number whose digits are at `seq_at`.
+//    sequence number whose digits are at `seq_at`;
+//  - discord_bytes_session: a ws::session<discord::client> connected through
+//    the upgrade, hello and READY, its actions drained.
 //
-// Includes: sluice/discord.hpp and sluice/ws/handshake.hpp for the config and
-// the accept key; <fstream>/<sstream> to read files; <cstdio>/<cstdlib> for
+// Includes: sluice/discord.hpp, sluice/ws/handshake.hpp and ws/session.hpp
+// for the config, the accept key and the byte-mode session; <fstream>/<sstream> to read files; <cstdio>/<cstdlib> for
 // the message and exit; <string>/<string_view> for the texts.
 #include <sluice/discord.hpp>
 #include <sluice/ws/handshake.hpp>
+#include <sluice/ws/session.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -90,6 +93,27 @@ struct discord_update_frame {
         seq_at = s + 4;
     }
     void next() noexcept { bump_digits(text.data() + seq_at, 10); }
+};
+
+struct discord_bytes_session {
+    sluice::xoshiro256 ws_rng{2}, rng{3};
+    sluice::ws::session<sluice::discord::client> s{sluice::entropy(ws_rng), sluice::ws::client_options{}, discord_config(),
+                                                   sluice::entropy(rng)};
+    discord_bytes_session() {
+        using sluice::instant;
+        s.inner().start(instant::zero());
+        while (s.poll()) {
+        }
+        s.transport_open(instant::zero());
+        std::string request;
+        while (auto* e = s.poll())
+            if (e->action.io == sluice::ws::io_op::transmit) request = e->bytes;
+        s.receive(upgrade_response(request) + server_text_frame(load_vector("discord/hello.json")) +
+                      server_text_frame(load_vector("discord/ready.json")),
+                  instant::zero());
+        while (s.poll()) {
+        }
+    }
 };
 
 } // namespace sluice_bench
