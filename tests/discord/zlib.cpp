@@ -79,6 +79,7 @@ TEST_CASE("zlib-stream: the URL asks for it; payloads inflate with one context a
 
     // Corrupt data: a malformed-frame notice and a resumable close...
     CHECK_FALSE(bot.on_message(std::string("garbage\x00\x00\xff\xff", 11), message_type::binary, at_ms(4)));
+    CHECK(bot.error() == dc::compression_errc::corrupt_data);
     auto bad = drain(bot);
     REQUIRE(bad.size() == 2);
     CHECK(bad[0].a.error == gw::errc::malformed_frame);
@@ -101,7 +102,7 @@ TEST_CASE("zlib-stream: the URL asks for it; payloads inflate with one context a
 TEST_CASE("zlib-stream: an inflated payload over the limit is refused") {
     xoshiro256 rng{1};
     dc::zlib_stream<dc::client> bot(zconfig(), entropy(rng));
-    bot.max_inflated = 1000;
+    bot.decompressor().max_payload = 1000;
     bot.inner().start(at_ms(0));
     bot.on_open(at_ms(0));
     drain(bot);
@@ -109,6 +110,8 @@ TEST_CASE("zlib-stream: an inflated payload over the limit is refused") {
     bot.on_message(server(sluice_test::read_vector("discord/hello.json")), message_type::binary, at_ms(0));
     drain(bot);
     bot.on_message(server(sluice_test::read_vector("discord/ready.json")), message_type::binary, at_ms(0)); // 1015 bytes
+    CHECK(bot.error() == dc::compression_errc::payload_too_large);
+    CHECK(bot.buffer_bytes() <= 1001);
     auto a = drain(bot);
     REQUIRE(a.size() == 2);
     CHECK(a[0].a.error == gw::errc::malformed_frame);

@@ -7,201 +7,115 @@
 // message from the gateway is a binary WebSocket message carrying part of one
 // zlib stream that lasts as long as the connection; a gateway payload ends
 // where the data ends with the four bytes 00 00 ff ff (a sync flush). The
-// wrapper buffers binary messages until that suffix, inflates them with the
-// connection's one inflate context, and hands the text to the inner machine.
-// A new connection (on_open) starts a new context. Text messages pass through.
+// wrapper inflates each binary message as it comes with the connection's one
+// inflate context, holds the output until the stream has reached that suffix
+// (a payload may be split across messages, even inside the suffix), and hands
+// the text to the inner machine. A new connection (on_open) starts a new
+// context. Text messages pass through.
 //
 //     discord::config cfg{...};
 //     cfg.compress = discord::transport_compression::zlib_stream;
 //     discord::zlib_stream<discord::client> bot(cfg, entropy(rng));   // message mode
 //     ws::session<discord::zlib_stream<discord::client>> bytes(...);  // byte mode
+//     bot.decompressor().max_payload = 8 << 20;                       // optional
 //
-// Corrupt data, or an inflated payload over `max_inflated`, reaches the inner
-// machine as an empty binary message, which the Discord policy reports as
-// gateway::errc::malformed_frame (then it closes and resumes on a new
-// connection, with a new context).
+// Corrupt data (compression_errc::corrupt_data), or an inflated payload over
+// decompressor().max_payload (payload_too_large; default 64 MiB, the output
+// buffer never grows past it), reaches the inner machine as an empty binary
+// message, which the Discord policy reports as gateway::errc::malformed_frame
+// (then it closes and resumes on a new connection, with a new context);
+// error() tells which. The wrapper, its errors and its buffer are shared with
+// zstd_stream.hpp (detail/compressed_stream.hpp).
 //
-// No allocation in steady state: the input and output buffers keep their
-// capacity; zlib allocates its window once, on the first message.
+// No allocation in steady state: the output buffer keeps its capacity (no
+// input buffer: messages are inflated as they come); zlib allocates its
+// window once, on the first message.
 //
-// Includes: <cstddef>, <cstdint>, <string>, <string_view>, <utility>;
-// <zlib.h>; core/time.hpp, core/transport.hpp.
+// Includes: <cstddef>, <string_view>; <zlib.h>; detail/compressed_stream.hpp
+// (the wrapper, the buffer, compression_errc).
 #include <cstddef>
-#include <cstdint>
-#include <string>
 #include <string_view>
-#include <utility>
 
 #include <zlib.h>
 
-#include <sluice/core/time.hpp>
-#include <sluice/core/transport.hpp>
+#include <sluice/discord/detail/compressed_stream.hpp>
 
 namespace sluice::discord {
 
-/// Inflates Discord's zlib-stream for `Inner` (a message_machine).
-/// Not copyable or movable (zlib's state points at its stream).
-template <message_machine Inner>
-class zlib_stream {
-public:
-    /// Largest inflated payload accepted (default 64 MiB, Discord's inbound limit).
-    std::size_t max_inflated = std::size_t{64} << 20;
+namespace detail {
 
-    template <class... Args>
-    explicit zlib_stream(Args&&... args) : inner_(std::forward<Args>(args)...) {
-        ok_ = inflateInit(&z_) == Z_OK;
-    }
-    ~zlib_stream() {
+/// zlib's inflate for stream_decompressor: one z_stream a connection; a
+/// payload may end where the stream so far ends with 00 00 ff ff.
+class zlib_codec {
+public:
+    /// Empty: the gateway URL asks for zlib-stream through discord::config.
+    static constexpr std::string_view url_parameter{};
+
+    zlib_codec() noexcept { ok_ = inflateInit(&z_) == Z_OK; }
+    ~zlib_codec() {
         if (ok_) inflateEnd(&z_);
     }
-    zlib_stream(const zlib_stream&) = delete;
-    zlib_stream& operator=(const zlib_stream&) = delete;
+    zlib_codec(const zlib_codec&) = delete;
+    zlib_codec& operator=(const zlib_codec&) = delete;
 
-    Inner& inner() noexcept { return inner_; }
-    const Inner& inner() const noexcept { return inner_; }
-
-    // ---- the message_machine interface, forwarded -------------------------
-
-    auto on_open(instant now) {
-        reset();
-        return inner_.on_open(now);
-    }
-    auto on_message(std::string_view bytes, message_type type, instant now) {
-        using result = decltype(inner_.on_message(bytes, type, now));
-        if (type == message_type::text) return inner_.on_message(bytes, type, now);
-        const std::string_view text = inflate(bytes);
-        if (pending_) return result(); // the rest of the payload is still to come
-        return inner_.on_message(text, failed_ ? message_type::binary : message_type::text, now);
-    }
-    auto on_close(close_info info, instant now) {
-        reset();
-        return inner_.on_close(info, now);
-    }
-    auto handle_timeout(instant now) { return inner_.handle_timeout(now); }
-    auto next_deadline() const noexcept { return inner_.next_deadline(); }
-    auto poll() { return inner_.poll(); }
-
-    /// Tagged inputs (generations), when the inner machine has them.
-    template <class Gen>
-        requires requires(Inner& m, Gen g, instant t) { m.on_open(g, t); }
-    auto on_open(Gen generation, instant now) {
-        if (generation == inner_.generation()) reset();
-        return inner_.on_open(generation, now);
-    }
-    template <class Gen>
-        requires requires(Inner& m, Gen g, std::string_view s, instant t) { m.on_message(g, s, message_type::text, t); }
-    auto on_message(Gen generation, std::string_view bytes, message_type type, instant now) {
-        using result = decltype(inner_.on_message(generation, bytes, type, now));
-        if (type == message_type::text || generation != inner_.generation()) return inner_.on_message(generation, bytes, type, now);
-        const std::string_view text = inflate(bytes);
-        if (pending_) return result();
-        return inner_.on_message(generation, text, failed_ ? message_type::binary : message_type::text, now);
-    }
-    template <class Gen>
-        requires requires(Inner& m, Gen g, close_info c, instant t) { m.on_close(g, c, t); }
-    auto on_close(Gen generation, close_info info, instant now) {
-        if (generation == inner_.generation()) reset();
-        return inner_.on_close(generation, info, now);
-    }
-
-    /// A refused upgrade (HTTP `status`), when the inner machine takes it
-    /// (ws::session calls it in byte mode): no connection, nothing to inflate.
-    auto on_open_refused(std::uint16_t status, instant now)
-        requires requires(Inner& m, std::uint16_t st, instant t) { m.on_open_refused(st, t); }
-    {
-        reset();
-        return inner_.on_open_refused(status, now);
-    }
-
-    /// Heap bytes of the buffers (zlib's own state not counted: about 7 KiB
-    /// plus the 32 KiB window once used).
-    std::size_t buffer_bytes() const noexcept { return in_.capacity() + out_.capacity(); }
-
-private:
-    static constexpr unsigned char suffix[4] = {0x00, 0x00, 0xff, 0xff};
-
-    static bool ends_with_suffix(std::string_view s) noexcept {
-        if (s.size() < 4) return false;
-        for (int i = 0; i < 4; ++i)
-            if (static_cast<unsigned char>(s[s.size() - 4 + static_cast<std::size_t>(i)]) != suffix[i]) return false;
-        return true;
-    }
-
-    void reset() {
-        in_.clear();
-        out_.clear();
-        failed_ = false;
+    bool ready() const noexcept { return ok_; }
+    void reset() noexcept {
+        tail_ = 0xffffffffu;
+        ended_ = false;
         if (ok_) inflateReset(&z_);
         else ok_ = inflateInit(&z_) == Z_OK;
     }
+    std::size_t library_bytes() const noexcept { return 0; }
 
-    // The inflated payload; "" with failed_ set on corrupt data or over the
-    // limit; "" with pending_ set while the suffix has not arrived.
-    std::string_view inflate(std::string_view bytes) {
-        failed_ = false;
-        pending_ = false;
-        if (!ok_) {
-            failed_ = true;
-            return {};
+    codec_step run(std::string_view& in, char* out, std::size_t room) noexcept {
+        codec_step s;
+        if (ended_) { // the zlib stream ended (Discord never ends it): nothing may follow
+            if (!in.empty()) s.error = compression_errc::corrupt_data;
+            s.boundary = true;
+            return s;
         }
-        in_.append(bytes);
-        if (!ends_with_suffix(in_)) {
-            if (in_.size() > max_inflated) { // no payload compresses to more than its size... give up
-                in_.clear();
-                failed_ = true;
-            } else {
-                pending_ = true;
-            }
-            return {};
+        // zlib counts in uInt; larger pieces go through in several calls.
+        const uInt in_n = in.size() > 0x40000000u ? 0x40000000u : static_cast<uInt>(in.size());
+        const uInt out_n = room > 0x40000000u ? 0x40000000u : static_cast<uInt>(room);
+        z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+        z_.avail_in = in_n;
+        z_.next_out = reinterpret_cast<Bytef*>(out);
+        z_.avail_out = out_n;
+        const int r = ::inflate(&z_, Z_SYNC_FLUSH);
+        const std::size_t used = in_n - z_.avail_in;
+        for (std::size_t i = used > 4 ? used - 4 : 0; i < used; ++i)
+            tail_ = (tail_ << 8) | static_cast<unsigned char>(in[i]);
+        in.remove_prefix(used);
+        s.produced = out_n - z_.avail_out;
+        if (r == Z_STREAM_END) {
+            ended_ = true;
+            if (!in.empty()) s.error = compression_errc::corrupt_data;
+            s.boundary = true;
+            return s;
         }
-        out_.clear();
-        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
-        z_.avail_in = static_cast<uInt>(in_.size());
-        for (;;) {
-            if (out_.capacity() - out_.size() < 4096) out_.reserve(out_.capacity() < 16384 ? 16384 : out_.capacity() * 2);
-            const std::size_t have = out_.size();
-            const std::size_t room = out_.capacity() - have;
-            out_.resize(out_.capacity()); // within capacity: no allocation
-            z_.next_out = reinterpret_cast<Bytef*>(out_.data() + have);
-            z_.avail_out = static_cast<uInt>(room);
-            const uInt in_before = z_.avail_in;
-            const int r = ::inflate(&z_, Z_SYNC_FLUSH);
-            const std::size_t produced = room - z_.avail_out;
-            out_.resize(have + produced);
-            if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
-                failed_ = true; // Z_DATA_ERROR, Z_NEED_DICT, Z_MEM_ERROR, Z_STREAM_ERROR
-                break;
-            }
-            if (out_.size() > max_inflated) {
-                failed_ = true;
-                break;
-            }
-            if (z_.avail_out != 0) { // everything available was produced
-                if (z_.avail_in != 0 && r != Z_OK) failed_ = true; // stream ended or stuck with input left
-                break;
-            }
-            if (produced == 0 && z_.avail_in == in_before) { // no progress at all
-                failed_ = true;
-                break;
-            }
-        }
-        in_.clear();
-        if (failed_) return {};
-        return out_;
+        if (r == Z_MEM_ERROR) s.error = compression_errc::out_of_memory;
+        else if (r != Z_OK && r != Z_BUF_ERROR) s.error = compression_errc::corrupt_data; // Z_DATA_ERROR, Z_NEED_DICT, ...
+        s.boundary = tail_ == 0x0000ffffu;
+        return s;
     }
 
-public:
-    /// True while a payload is split across binary messages and the rest has not come.
-    bool partial() const noexcept { return pending_; }
-
 private:
-    Inner inner_;
     z_stream z_{};
-    std::string in_;  // compressed bytes of the payload in progress
-    std::string out_; // the inflated payload
+    std::uint32_t tail_ = 0xffffffffu; // the last four bytes of the stream so far (ff before its start)
     bool ok_ = false;
-    bool failed_ = false;
-    bool pending_ = false;
+    bool ended_ = false;
 };
+
+} // namespace detail
+
+/// One connection's zlib-stream, without a machine around it (feed() each
+/// binary message; see detail::stream_decompressor).
+using zlib_decompressor = detail::stream_decompressor<detail::zlib_codec>;
+
+/// Inflates Discord's zlib-stream for `Inner` (a message_machine); the
+/// interface is Inner's plus inner(), decompressor(), partial(), error() and
+/// buffer_bytes() (detail::decompressing_machine). Not copyable or movable.
+template <message_machine Inner>
+using zlib_stream = detail::decompressing_machine<Inner, detail::zlib_codec>;
 
 } // namespace sluice::discord
