@@ -77,10 +77,13 @@ public:
     payload_buffer& operator=(const payload_buffer&) = delete;
     ~payload_buffer() { delete[] data_; }
 
-    /// Free space after the data, at least 4 KiB when the limit allows;
-    /// {nullptr, 0} when the buffer is at limit + 1 bytes or cannot grow.
+    /// Free space after the data, at least 4 KiB when the limit allows, never
+    /// past limit + 1 bytes in all (even when the capacity is larger: the
+    /// limit was lowered); {nullptr, 0} when the data is at limit + 1 bytes
+    /// or the buffer cannot grow.
     std::pair<char*, std::size_t> room(std::size_t limit) noexcept {
         const std::size_t most = limit == static_cast<std::size_t>(-1) ? limit : limit + 1;
+        if (size_ >= most) return {data_ + size_, 0};
         if (cap_ - size_ < 4096 && cap_ < most) {
             std::size_t want = cap_ < 16384 ? 16384 : cap_ * 2;
             if (want > most || want < cap_) want = most;
@@ -92,7 +95,8 @@ public:
                 cap_ = want;
             }
         }
-        return {data_ + size_, cap_ - size_};
+        const std::size_t free = cap_ - size_;
+        return {data_ + size_, free < most - size_ ? free : most - size_};
     }
     void commit(std::size_t n) noexcept { size_ += n; }
     void clear() noexcept { size_ = 0; }
