@@ -6,7 +6,9 @@
 #
 # The consumer gets the include path and C++20 as the required standard; the
 # library needs nothing but the standard library, so the recipe has no
-# requirements of its own. The version is read from meson.build so the two
+# requirements of its own. Two optional headers need a compression library the
+# consumer requires itself: discord/zlib_stream.hpp (zlib) and
+# discord/zstd_stream.hpp (zstd), e.g. `requires = "zlib/[>=1.2]", "zstd/[>=1.5]"`. The version is read from meson.build so the two
 # never disagree.
 import os
 import re

@@ -1,15 +1,17 @@
 // sluice-client discord and midjourney: the Discord gateway client in byte
-// mode (ws::session<discord::zlib_stream<discord::client>>) over the Asio
-// driver; for midjourney, the job tracker on top, its REST requests performed
-// with http_fetch(). The zlib_stream wrapper passes text messages through;
-// with --compress zlib-stream the URL asks for Discord's transport
-// compression and it inflates the binary messages.
+// mode (ws::session<discord::zlib_stream<discord::client>>, or zstd_stream
+// with --compress zstd-stream) over the Asio driver; for midjourney, the job
+// tracker on top, its REST requests performed with http_fetch(). The
+// zlib_stream wrapper passes text messages through; with --compress
+// zlib-stream the URL asks for Discord's transport compression and it
+// inflates the binary messages. zstd_stream asks for zstd-stream itself.
 #include <charconv>
 #include <random>
 #include <set>
 
 #include <sluice/discord.hpp>
 #include <sluice/discord/zlib_stream.hpp>
+#include <sluice/discord/zstd_stream.hpp>
 #include <sluice/midjourney.hpp>
 #include <sluice/ws/session.hpp>
 
@@ -78,12 +80,15 @@ std::string why(const sluice::gateway::action& a) {
     return s;
 }
 
+// Compressed: discord::zlib_stream (also for --compress none: it passes text
+// through) or discord::zstd_stream.
+template <template <class> class Compressed>
 class discord_mode final : public mode {
 public:
     explicit discord_mode(const options& o) : mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<discord::zlib_stream<discord::client>>;
+    using session_type = sluice::ws::session<Compressed<discord::client>>;
     bool midjourney() const { return opts_.mode == "midjourney"; }
     discord::client& bot() { return session_->inner().inner(); }
     const discord::client& bot() const { return session_->inner().inner(); }
@@ -106,7 +111,8 @@ private:
         cfg_.gateway_url = opts_.url;
         const std::string compress = opts_.get("compress", "none");
         if (compress == "zlib-stream") cfg_.compress = discord::transport_compression::zlib_stream;
-        else if (compress != "none") return fail_config("--compress is zlib-stream or none");
+        else if (compress != "none" && compress != "zstd-stream") return fail_config("--compress is zlib-stream, zstd-stream or none");
+        // zstd-stream: discord::zstd_stream adds "compress=zstd-stream" to the URLs itself.
         cfg_.engine.wait_for_identify_permit = false; // one shard: nobody to share identifies with
         if (!midjourney()) return true;
 
@@ -166,7 +172,7 @@ private:
     }
 
     // ---- the gateway's actions
-    void on_action(const session_type::entry& e) {
+    void on_action(const typename session_type::entry& e) {
         const gateway::action& a = e.action.inner;
         const gateway::entry ge{a, e.bytes};
         switch (a.kind) {
@@ -332,6 +338,9 @@ private:
 
 } // namespace
 
-void run_discord(const options& o) { discord_mode(o).run(); }
+void run_discord(const options& o) {
+    if (o.get("compress", "none") == "zstd-stream") discord_mode<discord::zstd_stream>(o).run();
+    discord_mode<discord::zlib_stream>(o).run();
+}
 
 } // namespace example

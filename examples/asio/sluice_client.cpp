@@ -63,6 +63,8 @@ modes
       options   --token TOKEN  --intents N  --shard ID/COUNT
                 --compress zlib-stream     Discord's transport compression (one zlib
                                            stream a connection, binary messages)
+                --compress zstd-stream     the same with Zstandard (one zstd frame a
+                                           connection, each payload flushed)
                 --dispatches               midjourney: print every dispatch too
       events    {"event":"ready","session_id":...,"user":...}
                 {"event":"dispatch","t":NAME,"s":SEQ,"d":{...}}

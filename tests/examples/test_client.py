@@ -216,9 +216,34 @@ def test_discord_zlib(ps):
     c.expect("closed")
     ends_with(0, c)
 
-    bad = client(ps, "discord-zstd", "discord", peer.ws_url(), "--token", "tok", "--compress", "zstd-stream")
+    bad = client(ps, "discord-brotli", "discord", peer.ws_url(), "--token", "tok", "--compress", "brotli")
     ends_with(2, bad)
     check("--compress" in bad.stderr_text(), f"an unknown --compress is refused: {bad.stderr_text()}")
+
+
+def test_discord_zstd(ps):
+    # --compress zstd-stream: the peer compresses every frame into one zstd
+    # frame a connection (ZSTD_e_flush a payload), split into 48-byte binary
+    # messages (held until a payload's last block is in).
+    peer = discord_peer(ps, "--heartbeat-interval", "700", "--token", "tok", "--zstd-chunk", "48")
+    c = client(ps, "discord-zstd", "discord", peer.ws_url(), "--token", "tok", "--compress", "zstd-stream")
+    peer.expect("connected", query=lambda q: q.get("compress") == "zstd-stream")
+    c.expect("ready", user="sluice-demo-bot")
+    c.expect("dispatch", t="GUILD_CREATE", s=2)
+    peer.command({"cmd": "message", "content": "zstd ✓ " + "y" * 5000})
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"].startswith("zstd ✓ ") and len(d["content"]) == 5007)
+    peer.expect("heartbeat", timeout=5, acked=True)
+    # A dropped connection: the resume opens a new zstd stream (a new frame, the context reset).
+    peer.command({"cmd": "message", "content": "missed", "drop": True})
+    c.expect("reconnecting", resume=True)
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"] == "missed")
+    c.expect("resumed")
+    peer.expect("connected", query=lambda q: q.get("compress") == "zstd-stream")
+    peer.command({"cmd": "message", "content": "after the resume"})
+    c.expect("dispatch", t="MESSAGE_CREATE", d=lambda d: d["content"] == "after the resume")
+    c.close_stdin()
+    c.expect("closed")
+    ends_with(0, c)
 
 
 # ---- Midjourney ----------------------------------------------------------------------------------
@@ -501,7 +526,7 @@ def test_help(ps):
 
 TESTS = {
     "help": test_help, "ws": test_ws, "tls": test_tls, "socketio": test_socketio, "discord": test_discord,
-    "discord_fatal": test_discord_fatal, "discord_zlib": test_discord_zlib, "midjourney": test_midjourney, "navigator": test_navigator,
+    "discord_fatal": test_discord_fatal, "discord_zlib": test_discord_zlib, "discord_zstd": test_discord_zstd, "midjourney": test_midjourney, "navigator": test_navigator,
     "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale,
     "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong, "lws_tls": test_lws_tls,
 }

@@ -12,7 +12,11 @@ Gateway (any path; `v` must be 9 or 10 when given, `encoding` json): frames
 With `compress=zlib-stream` in the query every frame from the peer is
 deflated into the connection's one zlib stream, ends with a sync flush
 (00 00 ff ff) and goes out as a binary message (--zlib-chunk N splits each
-into N-byte messages); any other `compress` is refused with 400.
+into N-byte messages). With `compress=zstd-stream` (needs python3-zstandard)
+every frame goes into the connection's one Zstandard frame, compressed with
+ZSTD_e_flush (the frame is never ended) and sent as a binary message
+(--zstd-chunk N splits each into N-byte messages). Any other `compress` is
+refused with 400.
   on connect        op 10 hello {heartbeat_interval}
   op 1 heartbeat    op 11 ack (unless acks are withheld); d must be the last
                     sequence the peer sent on this session, or null
@@ -82,6 +86,11 @@ from peerlib import Conn, dumps, is_int, strict_json_loads  # noqa: E402
 
 import websockets  # noqa: E402
 
+try:  # only for compress=zstd-stream
+    import zstandard  # noqa: E402
+except ImportError:
+    zstandard = None
+
 MIDJOURNEY_BOT = "936929561302675456"
 IMAGINE_COMMAND = "938956540159881230"
 IMAGINE_VERSION = "1237876415471554623"
@@ -114,6 +123,21 @@ class Session:
         self.last_seen = time.monotonic()
 
 
+class ZstdStream:
+    """One connection's zstd-stream, shaped like zlib's compressobj for
+    peerlib.Conn.send_text: compress() then flush(), which ends the block
+    (ZSTD_e_flush) so the client can decompress the whole payload."""
+
+    def __init__(self, level: int):
+        self.c = zstandard.ZstdCompressor(level=level).compressobj()
+
+    def compress(self, data: bytes) -> bytes:
+        return self.c.compress(data)
+
+    def flush(self, _mode=None) -> bytes:
+        return self.c.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+
+
 class DiscordPeer(peerlib.Peer):
     name = "discord"
     description = __doc__
@@ -125,6 +149,9 @@ class DiscordPeer(peerlib.Peer):
         g.add_argument("--token", default=None, help="the only token identify accepts (default: any non-empty)")
         g.add_argument("--zlib-chunk", type=int, default=0,
                        help="with compress=zlib-stream, split each compressed frame into binary messages of this many bytes")
+        g.add_argument("--zstd-chunk", type=int, default=0,
+                       help="with compress=zstd-stream, split each compressed frame into binary messages of this many bytes")
+        g.add_argument("--zstd-level", type=int, default=3, help="zstd compression level for compress=zstd-stream (default 3)")
         g.add_argument("--guilds", type=int, default=1, help="guilds in READY, each followed by a GUILD_CREATE (default 1)")
         g.add_argument("--rate", type=int, default=120, help="client sends allowed per 60 s per connection (default 120)")
         g.add_argument("--no-heartbeat-timeout", action="store_true", help="never close 4009 for a missing heartbeat")
@@ -149,8 +176,10 @@ class DiscordPeer(peerlib.Peer):
         q = dict(x.split("=", 1) for x in (path.split("?", 1)[1].split("&") if "?" in path else []) if "=" in x)
         if q.get("encoding", "json") != "json":
             return peerlib.http_error(400, {"message": "only encoding=json here", "code": 0})
-        if q.get("compress", "zlib-stream") != "zlib-stream":
-            return peerlib.http_error(400, {"message": "only compress=zlib-stream here", "code": 0})
+        if q.get("compress", "zlib-stream") not in ("zlib-stream", "zstd-stream"):
+            return peerlib.http_error(400, {"message": "only compress=zlib-stream or zstd-stream here", "code": 0})
+        if q.get("compress") == "zstd-stream" and zstandard is None:
+            return peerlib.http_error(400, {"message": "zstd-stream needs python3-zstandard", "code": 0})
         return None
 
     async def on_connect(self, conn: Conn) -> None:
@@ -158,6 +187,12 @@ class DiscordPeer(peerlib.Peer):
         if conn.query.get("compress") == "zlib-stream":
             conn.compress_zlib_stream(self.args.zlib_chunk)
             conn.state["compress"] = "zlib-stream"
+        elif conn.query.get("compress") == "zstd-stream":
+            # peerlib's Conn sends through conn.deflate's compress() and
+            # flush(mode); a zstd stream with that interface takes its place.
+            conn.deflate = ZstdStream(self.args.zstd_level)
+            conn.deflate_chunk = self.args.zstd_chunk
+            conn.state["compress"] = "zstd-stream"
         v = conn.query.get("v")
         if v is not None and v not in ("9", "10"):
             await conn.close(4012, "Invalid API version")
