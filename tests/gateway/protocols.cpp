@@ -136,19 +136,18 @@ TEST_CASE("protocols: no hello, no identify; resume by URL and header; 409 start
     REQUIRE(m.size() == 1);
     CHECK(m[0].a.kind == gw::action_kind::resumed);
 
-    // Dropped again, and the resume upgrade is refused with 409: a fresh connect.
+    // Dropped again, and the resume upgrade is refused with 409 (new_session_now): a fresh connect at once.
     s.on_close({}, at_ms(20));
     drain(s);
     REQUIRE_FALSE(s.on_open_refused(409, at_ms(21)));
     auto f = drain(s);
-    REQUIRE(f.size() == 1);
+    REQUIRE(f.size() == 2);
     CHECK(f[0].a.error == gw::errc::connect_failed);
     CHECK(f[0].a.code == 409);
     CHECK(f[0].a.next == gw::next_step::new_session);
+    CHECK(f[1].a.kind == gw::action_kind::open); // a second attempt, yet no backoff
+    CHECK_FALSE(f[1].a.resume);
+    CHECK(f[1].bytes == "ws://host/ws?shards=1&user_id=1\r\nAuthorization: pw\r\n");
     CHECK(s.snapshot().id.empty());
-    CHECK(s.current_state() == gw::state::waiting); // second attempt: backoff
-    s.handle_timeout(s.next_deadline());
-    auto n = drain(s);
-    REQUIRE(n.size() == 1);
-    CHECK_FALSE(n[0].a.resume);
+    CHECK(s.current_state() == gw::state::connecting);
 }

@@ -41,30 +41,8 @@ gw::config delay_config(duration backoff_base = std::chrono::seconds(1)) {
     return c;
 }
 
-struct fixture {
-    sluice::xoshiro256 rng{7};
-    gw::session<delaying_policy> s;
-    explicit fixture(gw::config c = delay_config()) : s(delaying_policy{}, sluice::entropy(rng), c) {}
-
-    // start → open → hello → identify → ready (session "abc", resume URL ws://resume)
-    void connect(std::int64_t ms) {
-        REQUIRE_FALSE(s.start(at_ms(ms)));
-        open_and_ready(ms);
-    }
-    void open_and_ready(std::int64_t ms) {
-        drain(s);
-        REQUIRE_FALSE(s.on_open(at_ms(ms)));
-        REQUIRE_FALSE(s.on_message("H 30000", message_type::text, at_ms(ms)));
-        REQUIRE_FALSE(s.on_message("R 1 abc ws://resume", message_type::text, at_ms(ms)));
-        drain(s);
-        REQUIRE(s.is_ready());
-    }
-    std::vector<rec> server_close(std::uint16_t code, std::int64_t ms) {
-        sluice::close_info ci;
-        ci.code = code;
-        REQUIRE_FALSE(s.on_close(ci, at_ms(ms)));
-        return drain(s);
-    }
+struct fixture : session_fixture<delaying_policy> {
+    explicit fixture(gw::config c = delay_config()) : session_fixture(c, 7) {}
 };
 
 const rec* find(const std::vector<rec>& v, gw::action_kind k) {

@@ -14,7 +14,11 @@
 //   E <code> 0|1           server error (1 = fatal)
 //   O <anything>           other (well-formed, unknown)
 //   anything else          malformed
+// Also: drain() and rec (recorded actions), at_ms(), and session_fixture (a
+// session brought to ready).
 #include <sluice/gateway.hpp>
+
+#include <doctest/doctest.h>
 
 #include <charconv>
 #include <string>
@@ -185,7 +189,7 @@ static_assert(gateway::protocol<quiet_policy>);
 
 /// Like Nightingale: no hello, no identify (ready follows the open), resume
 /// by URL and header only, no heartbeat, a 409 on the resume upgrade starts
-/// a new session.
+/// a new session at once (a 400 one after the backoff).
 struct url_resume_policy : line_policy {
     static constexpr gateway::protocol_traits traits = [] {
         gateway::protocol_traits t = line_policy::traits;
@@ -207,10 +211,42 @@ struct url_resume_policy : line_policy {
     }
     bool write_resume(std::string&, const gateway::session_data&) { return false; }
     gateway::close_verdict on_open_refused(std::uint16_t status) {
-        return status == 400 || status == 409 ? gateway::close_verdict::new_session : gateway::close_verdict::resume;
+        if (status == 409) return gateway::close_verdict::new_session_now; // session taken: afresh at once
+        if (status == 400) return gateway::close_verdict::new_session;     // afresh, after the backoff
+        return gateway::default_open_refused(status);
     }
 };
 static_assert(gateway::protocol<url_resume_policy>);
 static_assert(gateway::has_open_refused_hook<url_resume_policy>);
+
+/// A session of a line policy `P` (default-constructed) on its own
+/// generator, for tests that start from a ready session.
+template <class P>
+struct session_fixture {
+    sluice::xoshiro256 rng;
+    gateway::session<P> s;
+    session_fixture(const gateway::config& c, std::uint64_t seed) : rng(seed), s(P{}, sluice::entropy(rng), c) {}
+
+    // start → open → hello → identify → ready (session "abc", seq 1, resume URL ws://resume)
+    void connect(std::int64_t ms) {
+        REQUIRE_FALSE(s.start(at_ms(ms)));
+        open_and_ready(ms);
+    }
+    void open_and_ready(std::int64_t ms) {
+        drain(s);
+        REQUIRE_FALSE(s.on_open(at_ms(ms)));
+        REQUIRE_FALSE(s.on_message("H 30000", message_type::text, at_ms(ms)));
+        REQUIRE_FALSE(s.on_message("R 1 abc ws://resume", message_type::text, at_ms(ms)));
+        drain(s);
+        REQUIRE(s.is_ready());
+    }
+    // The server closes with `code`; returns what the session queued.
+    std::vector<rec> server_close(std::uint16_t code, std::int64_t ms) {
+        sluice::close_info ci;
+        ci.code = code;
+        REQUIRE_FALSE(s.on_close(ci, at_ms(ms)));
+        return drain(s);
+    }
+};
 
 } // namespace test_gw

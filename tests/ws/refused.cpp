@@ -5,7 +5,10 @@
 // Then each gateway client through it: Discord, i386chat and singyeong stop
 // on 401 and 403 (retry on 503); Nightingale turns 400/409 to a resume into a
 // notice and a fresh connect at once, stops on 401, and on 400 to a fresh
-// connect.
+// connect. Last, every policy's verdict for every status, each answer split
+// at random: stop, retry after the backoff, or (Nightingale's refused
+// resume) a fresh connect at once: in the same poll as the refusal, with no
+// timer fired, even while the backoff is running.
 #include <sluice/discord/client.hpp>
 #include <sluice/i386chat/client.hpp>
 #include <sluice/nightingale/client.hpp>
@@ -18,8 +21,12 @@
 #include "echo_machine.hpp"
 #include "ws_test.hpp"
 
+#include <algorithm>
 #include <array>
+#include <initializer_list>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 using namespace sluice;
@@ -90,6 +97,16 @@ std::string open_socket(S& s, std::int64_t ms) {
     return v[0].bytes;
 }
 
+/// Opens the socket of a connect already polled; returns the upgrade request.
+template <class S>
+std::string open_polled(S& s, std::int64_t ms) {
+    s.transport_open(at_ms(ms));
+    const auto v = drain_all(s);
+    REQUIRE(v.size() == 1);
+    REQUIRE(v[0].io == ws::io_op::transmit);
+    return v[0].bytes;
+}
+
 /// Feeds `response` in `pieces` random pieces (0: whole) and returns what the session hands out.
 template <class S>
 std::vector<seen> feed(S& s, std::string_view response, std::int64_t ms, sluice_test::test_rng* rng = nullptr, std::size_t cuts = 0) {
@@ -99,6 +116,13 @@ std::vector<seen> feed(S& s, std::string_view response, std::int64_t ms, sluice_
         for (std::string_view piece : sluice_test::random_split(response, *rng, cuts)) s.receive(piece, at_ms(ms));
     }
     return drain_all(s);
+}
+
+/// The engine's reconnect attempts of a gateway client (Discord's is the engine; the others have one).
+template <class M>
+std::uint32_t attempts_of(const M& m) {
+    if constexpr (requires { m.engine(); }) return m.engine().reconnect_attempts();
+    else return m.reconnect_attempts();
 }
 
 /// The notice among `v` (the first one), or nullptr.
@@ -341,6 +365,121 @@ TEST_CASE("property: a Nightingale resume refusal split at random points gives t
         }
         CHECK(differing == 0);
     }
+}
+
+TEST_CASE("byte mode: every protocol's verdict for every status; new session at once only for Nightingale's refused resume") {
+    enum class outcome { stop, backoff, at_once };
+    struct expected {
+        int status;
+        outcome what;
+        gateway::next_step next; // of the notice (stop, or what the reconnect is)
+    };
+    using gateway::next_step;
+    // The statuses in `stops` stop, those in `now` connect fresh at once, the rest are retried
+    // after the backoff as `retry` (a new session when there is none to resume).
+    auto table = [](std::initializer_list<int> stops, std::initializer_list<int> now, next_step retry) {
+        std::vector<expected> t;
+        for (int status : {400, 401, 403, 404, 409, 429, 500, 503}) {
+            auto in = [&](std::initializer_list<int> l) { return std::find(l.begin(), l.end(), status) != l.end(); };
+            if (in(stops)) t.push_back({status, outcome::stop, next_step::stop});
+            else if (in(now)) t.push_back({status, outcome::at_once, next_step::new_session});
+            else t.push_back({status, outcome::backoff, retry});
+        }
+        return t;
+    };
+    // Discord and i386chat: gateway::default_open_refused. No session yet: every retry is a new one.
+    const std::vector<expected> plain = table({401, 403}, {}, next_step::new_session);
+    // singyeong, and Nightingale's fresh connect: also 400 and 404 stop; 5xx a new session after the
+    // backoff (not at once).
+    const std::vector<expected> sy = table({400, 401, 403, 404}, {}, next_step::new_session);
+    const std::vector<expected>& ng_fresh = sy;
+    // Nightingale, a resume: 400 and 409 a fresh connect at once; 401, 403, 404 stop; the rest resumed again.
+    const std::vector<expected> ng_resume = table({401, 403, 404}, {400, 409}, next_step::resume);
+
+    sluice_test::test_rng rng{4096};
+    constexpr std::int64_t t0 = 10'000; // after every set-up step
+
+    // `prepare(s)` leaves s with a socket open and its upgrade request written, the
+    // machine's second (or later) attempt, so a retry would wait the backoff.
+    auto run = [&](auto make, auto prepare, int notice_kind, const std::vector<expected>& table, std::string_view what) {
+        for (const expected& x : table) {
+            for (int split = 0; split < 8; ++split) {
+                CAPTURE(what);
+                CAPTURE(x.status);
+                CAPTURE(split);
+                xoshiro256 r(9);
+                auto holder = make(r);
+                auto& s = *holder;
+                prepare(s);
+                const std::string response = refusal(x.status, "No", R"({"message":"no"})");
+                const auto v = split == 0 ? feed(s, response, t0) : feed(s, response, t0, &rng, 1 + rng.below(response.size()));
+                REQUIRE(!v.empty());
+                CHECK(v[0].io == ws::io_op::disconnect);
+                const seen* n = notice_in(v, notice_kind);
+                REQUIRE(n);
+                CHECK(n->code == x.status);
+                CHECK(n->next == x.next);
+                switch (x.what) {
+                case outcome::stop:
+                    CHECK(v.back().io == ws::io_op::none);
+                    CHECK(s.inner().current_state() == gateway::state::failed);
+                    CHECK(s.next_deadline().is_never());
+                    break;
+                case outcome::backoff: {
+                    CHECK(v.back().io == ws::io_op::none); // nothing opens before the timer
+                    CHECK(s.inner().current_state() == gateway::state::waiting);
+                    const instant due = s.next_deadline();
+                    CHECK(due > at_ms(t0));
+                    s.handle_timeout(due);
+                    const auto w = drain_all(s);
+                    REQUIRE(!w.empty());
+                    CHECK(w.back().io == ws::io_op::connect);
+                    break;
+                }
+                case outcome::at_once: {
+                    // The connect is in the refusal's own poll: no timer was fired, none is waited for.
+                    CHECK(v.back().io == ws::io_op::connect);
+                    CHECK(s.inner().current_state() == gateway::state::connecting);
+                    CHECK(attempts_of(s.inner()) >= 2); // not the free first retry after a ready session
+                    const std::string req = open_polled(s, t0);
+                    CHECK(req.starts_with("GET /ws?shards=2&user_id=42 HTTP/1.1\r\n"));
+                    break;
+                }
+                }
+            }
+        }
+    };
+    // A first attempt refused with 503 (its retry is the free one, at once), then the second attempt's socket.
+    auto second_attempt = [](auto& s) {
+        REQUIRE_FALSE(s.inner().start(at_ms(0)));
+        open_socket(s, 1);
+        const auto v = feed(s, refusal(503, "Service Unavailable"), 2);
+        REQUIRE(!v.empty());
+        REQUIRE(v.back().io == ws::io_op::connect);
+        open_polled(s, 3);
+    };
+    auto boxed = [](auto* p) { return std::unique_ptr<std::remove_pointer_t<decltype(p)>>(p); };
+
+    run([&](xoshiro256& r) { return boxed(new ws::session<discord::client>(r, {}, discord_config(), entropy(r))); },
+        second_attempt, static_cast<int>(gateway::action_kind::notice), plain, "discord");
+    run([&](xoshiro256& r) { return boxed(new ws::session<i386chat::client>(r, {}, chat_config(), r)); }, second_attempt,
+        static_cast<int>(i386chat::action_kind::notice), plain, "i386chat");
+    run([&](xoshiro256& r) { return boxed(new ws::session<singyeong::client>(r, {}, sy_config(), r)); }, second_attempt,
+        static_cast<int>(singyeong::action_kind::notice), sy, "singyeong");
+    run([&](xoshiro256& r) { return boxed(new ws::session<nightingale::client>(r, {}, ng_config(), r)); }, second_attempt,
+        static_cast<int>(nightingale::action_kind::notice), ng_fresh, "nightingale fresh");
+    // Nightingale's resume, refused once with 503 (the backoff runs), then the second resume's socket.
+    run([&](xoshiro256& r) { return boxed(new ws::session<nightingale::client>(r, {}, ng_config(), r)); },
+        [](auto& s) {
+            ng_ready_then_resume(s);
+            const auto v = feed(s, refusal(503, "Service Unavailable"), 5);
+            REQUIRE(s.inner().current_state() == gateway::state::waiting);
+            s.handle_timeout(s.next_deadline());
+            REQUIRE(drain_all(s).back().io == ws::io_op::connect);
+            const std::string req = open_polled(s, 5000);
+            REQUIRE(req.starts_with("GET /ws/resume/" + std::string(ng_uuid) + " HTTP/1.1\r\n"));
+        },
+        static_cast<int>(nightingale::action_kind::notice), ng_resume, "nightingale resume");
 }
 
 } // TEST_SUITE

@@ -357,6 +357,8 @@ public:
     void write_heartbeat(std::string& out, std::optional<std::uint64_t> seq) const { discord::write_heartbeat(out, seq); }
 
     gateway::close_verdict on_close_code(std::uint16_t code) const noexcept { return close_code_verdict(code); }
+    /// A refused upgrade: 401/403 stop, anything else is retried after the backoff (gateway::default_open_refused).
+    gateway::close_verdict on_open_refused(std::uint16_t status) const noexcept { return gateway::default_open_refused(status); }
 
     /// `base` with "/?v=N&encoding=json[&compress=zlib-stream]" appended
     /// ("&..." when base already has a query).

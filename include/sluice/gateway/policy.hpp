@@ -28,10 +28,15 @@
 // | server error    | -                         | -                        | f 150 (d: closing) | op 8 error (fatal)   |
 // | beat before ready| yes                      | -                        | no (present first) | yes                  |
 // | sequence        | s on op 0                 | -                        | s on f 130         | -                    |
+// | refused upgrade | 401/403 stop, else resume | resume + 400/409: new    | 401/403 stop, else | 400/401/403/404 stop,|
+// |  (HTTP status)  |  after backoff (default)  |  session now; 400 (fresh)| new session, after |  else new session    |
+// |                 |                           |  401/403/404 stop; else  |  backoff (default) |  after backoff       |
+// |                 |                           |  resume after backoff    |                    |                      |
 //
 // Optional hooks (detected with requires-expressions): on_open_refused(status)
-// for a refused upgrade, reconnect_delay(close code) for the wait before the
-// next connection.
+// for a refused upgrade (a close_verdict, like close codes; new_session_now
+// for "the session is gone, connect fresh at once"), reconnect_delay(close
+// code) for the least wait before the next connection.
 //
 // Includes: <concepts>, <cstdint>, <cstddef>, <optional>, <string>,
 // <string_view>, <system_error>, <utility> (as_const); core/time.hpp,
@@ -77,12 +82,43 @@ struct frame {
     std::string_view data;             ///< the raw payload (Discord `d`), JSON text
 };
 
-/// What a close code from the server means.
+/// What the end of a connection means: the server's close code
+/// (on_close_code) or its HTTP answer refusing the upgrade (on_open_refused).
+/// Two separate properties: what the next connection is (resume, new
+/// session, none) and when it goes (after the engine's backoff, or at once).
+/// Only new_session_now skips the backoff; new_session waits it like resume.
 enum class close_verdict : std::uint8_t {
-    resume,      ///< reconnect and resume the session (falls back to a new one if impossible)
-    new_session, ///< reconnect, forget the session, identify again
-    fatal,       ///< do not reconnect: configuration or authorization is wrong
+    resume,          ///< reconnect and resume the session (falls back to a new one if impossible), after the backoff
+    new_session,     ///< reconnect, forget the session, identify again, after the backoff
+    fatal,           ///< do not reconnect: configuration or authorization is wrong
+    /// Forget the session and connect fresh at once, without the backoff's
+    /// wait: the server answered that the session being resumed is gone or
+    /// taken (it is up, so waiting helps nothing and resuming again cannot
+    /// work). The engine honours "at once" only when the connection that
+    /// ended was opened to resume a session; after a fresh connection it is
+    /// new_session (so no policy can make it reconnect in a tight loop). The
+    /// attempt still counts toward config::max_reconnect_attempts, and a
+    /// reconnect_delay(code) hook still applies to close codes.
+    new_session_now,
 };
+
+/// Whether a verdict reconnects with a new session (forgetting the old one).
+constexpr bool starts_new_session(close_verdict v) noexcept {
+    return v == close_verdict::new_session || v == close_verdict::new_session_now;
+}
+
+/// Whether a verdict reconnects without waiting the backoff (see new_session_now).
+constexpr bool reconnects_at_once(close_verdict v) noexcept { return v == close_verdict::new_session_now; }
+
+/// The meaning of a refused upgrade for a protocol that gives HTTP statuses
+/// no meaning of its own (Discord, i386chat, and policies without the
+/// on_open_refused hook): 401 and 403 stop (the credentials are wrong;
+/// retrying cannot help), anything else (404 from a proxy, 429, 5xx, ...) is
+/// retried like a dropped connection: the session is resumed when there is
+/// one, after the backoff.
+constexpr close_verdict default_open_refused(std::uint16_t status) noexcept {
+    return status == 401 || status == 403 ? close_verdict::fatal : close_verdict::resume;
+}
 
 /// Which kind of connection the engine is opening.
 enum class connect_kind : std::uint8_t {
@@ -142,7 +178,8 @@ struct protocol_traits {
 /// - `write_identify(out)`, `write_resume(out, s)`, `write_heartbeat(out, seq)`:
 ///   append one outbound message. write_resume returns false when resuming
 ///   sends no frame (the URL says it all).
-/// - `on_close_code(code)`: what the server's close code means.
+/// - `on_close_code(code)`: what the server's close code means (any
+///   close_verdict; see there for new_session_now).
 template <class P>
 concept protocol = requires(P& p, std::string_view text, message_type type, frame& f, std::string& out,
                             session_data& s, const session_data& cs, connect_kind kind,
@@ -170,8 +207,15 @@ concept has_reconnect_delay_hook = requires(P& p, std::uint16_t code) {
 };
 
 /// Optional hook: what an HTTP status refusing the upgrade means
-/// (`close_verdict on_open_refused(std::uint16_t status)`). Without it:
-/// 401 and 403 are fatal, anything else is retried with the same session.
+/// (`close_verdict on_open_refused(std::uint16_t status)`; status 0 when the
+/// caller could not read one). Called once for each refused connection, with
+/// the policy's view of that connection (write_open was its last call about
+/// it, so a policy knows whether the refused URL resumed). The engine then
+/// does what the verdict says (see close_verdict): fatal stops (notice
+/// connect_failed, next = stop); resume / new_session reconnect after the
+/// backoff; new_session_now reconnects fresh at once after a refused resume.
+/// The notice (connect_failed, `code` = the status) says which. Without the
+/// hook: default_open_refused(status).
 template <class P>
 concept has_open_refused_hook = requires(P& p, std::uint16_t status) {
     { p.on_open_refused(status) } -> std::same_as<close_verdict>;

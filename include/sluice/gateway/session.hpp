@@ -13,7 +13,10 @@
 //   idle ─ start ──────────────────────────────▶ connecting      open(fresh | resume)
 //   connecting ─ on_open ─ server_hello ───────▶ awaiting_hello
 //   connecting ─ on_open ─ no hello ───────────▶ (begin)         see "begin" below
-//   connecting ─ on_close / on_open_refused ───▶ waiting         notice(connect_failed)
+//   connecting ─ on_close / on_open_refused ───▶ waiting | failed notice(connect_failed, verdict); a refusal's
+//                                                                 verdict is the policy's on_open_refused(status);
+//                                                                 new_session_now after a refused resume: no
+//                                                                 waiting, open(fresh) at once (state connecting)
 //   awaiting_hello ─ hello ────────────────────▶ (begin)         heartbeat scheduled (from ready on, for
 //                                                                 protocols that send nothing before ready)
 //   (begin) resume possible ───────────────────▶ resuming        send(resume) when the protocol has one
@@ -38,6 +41,8 @@
 //   any open ─ on_close(code) ─────────────────▶ waiting | failed notice(transport_closed | fatal_close, verdict);
 //                                                                 the reconnect waits at least the protocol's
 //                                                                 reconnect_delay(code) when it has that hook
+//                                                                 (verdicts: policy.hpp close_verdict; "waiting"
+//                                                                 is "connecting" when the open goes at once)
 //   closing ─ on_close | close timer ──────────▶ waiting         (reconnect timer armed, or open at once)
 //   waiting ─ reconnect timer ─────────────────▶ connecting      open(fresh | resume)
 //   waiting ─ attempts used up ────────────────▶ failed          notice(gave_up, stop)
@@ -272,17 +277,24 @@ public:
     }
 
     /// The upgrade of the current transport was refused with HTTP `status`
-    /// (0 when unknown). The protocol decides: retry, new session, or stop.
-    /// Errors: not_running, stale_generation.
+    /// (0 when unknown). The policy's on_open_refused(status) (or
+    /// default_open_refused) gives a close_verdict and the engine carries it
+    /// out: a notice connect_failed (`code` = status, `next` = what follows),
+    /// then fatal: failed (start() again to retry); resume / new_session: the
+    /// next open after the backoff (the first retry after a ready session is
+    /// immediate); new_session_now after a refused resume: the session is
+    /// forgotten and a fresh open is queued now, whatever the backoff. The
+    /// caller just polls. Errors (nothing changes): not_running (no open is
+    /// pending), stale_generation.
     std::error_code on_open_refused(std::uint16_t status, instant now) { return on_open_refused(gen_, status, now); }
     std::error_code on_open_refused(std::uint32_t generation, std::uint16_t status, instant now) {
         now = clock_(now);
         if (generation != gen_) return errc::stale_generation;
         if (state_ != state::connecting) return errc::not_running;
         release_if_idle();
-        close_verdict v = close_verdict::resume;
+        close_verdict v;
         if constexpr (has_open_refused_hook<P>) v = protocol_.on_open_refused(status);
-        else if (status == 401 || status == 403) v = close_verdict::fatal;
+        else v = default_open_refused(status);
         stop_transport_timers();
         transport_gone(errc::connect_failed, v, 0, status, now);
         return {};
@@ -641,17 +653,21 @@ private:
             return;
         }
         const bool resume = v == close_verdict::resume && can_resume();
+        // At once only after a connection opened to resume: the server said the
+        // session is gone; after a fresh one it would be a loop without a pause.
+        const bool at_once = reconnects_at_once(v) && mode_ == connect_kind::resume;
         notice(why, resume ? next_step::resume : next_step::new_session, peer_code, status);
         duration wait = duration::zero();
         if constexpr (has_reconnect_delay_hook<P>) {
             if (peer_code != 0) wait = protocol_.reconnect_delay(peer_code); // e.g. rate limited: do not come back at once
         }
-        reconnect(resume ? connect_kind::resume : connect_kind::fresh, wait, now);
+        reconnect(resume ? connect_kind::resume : connect_kind::fresh, wait, now, at_once);
     }
 
     // Schedules the next connection: at once for the first attempt after a
-    // healthy session, then with exponential backoff and jitter.
-    void reconnect(connect_kind kind, duration min_delay, instant now) {
+    // healthy session (or when `at_once`: the backoff is neither waited nor
+    // advanced), then with exponential backoff and jitter.
+    void reconnect(connect_kind kind, duration min_delay, instant now, bool at_once = false) {
         if (kind == connect_kind::fresh) forget_session();
         mode_ = kind;
         if (cfg_.max_reconnect_attempts != 0 && attempts_ >= cfg_.max_reconnect_attempts) {
@@ -660,7 +676,7 @@ private:
             return;
         }
         duration delay = duration::zero();
-        if (attempts_ != 0) (void)backoff_.next(delay); // never gives up: max_reconnect_attempts decides
+        if (attempts_ != 0 && !at_once) (void)backoff_.next(delay); // never gives up: max_reconnect_attempts decides
         ++attempts_;
         if (delay < min_delay) delay = min_delay;
         if (delay <= duration::zero()) {

@@ -139,6 +139,11 @@ struct policy {
         return gateway::close_verdict::new_session;
     }
 
+    /// The engine's on_open_refused hook: 401/403 stop, anything else is
+    /// retried after the backoff as a new session (gateway::default_open_refused;
+    /// i386chat cannot resume).
+    gateway::close_verdict on_open_refused(std::uint16_t status) const noexcept { return gateway::default_open_refused(status); }
+
     ready_info ready; ///< what the last 140 said
     duration rate_limited_wait{}; ///< config::rate_limited_wait
 
@@ -150,6 +155,7 @@ struct policy {
 
 static_assert(gateway::protocol<policy>);
 static_assert(gateway::has_reconnect_delay_hook<policy>);
+static_assert(gateway::has_open_refused_hook<policy>);
 
 /// What an action asks of the caller, or tells it.
 enum class action_kind : std::uint8_t {

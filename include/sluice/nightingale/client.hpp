@@ -34,7 +34,9 @@
 //    connect at once (the server has answered: it is up and the session is
 //    gone, so no backoff and no second resume); 401 a notice (unauthorized)
 //    and a stop; 400 to a fresh connect (the server could not read user_id
-//    or shards) a notice (bad_request) and a stop; 5xx is retried;
+//    or shards) a notice (bad_request) and a stop; 5xx is retried. The
+//    policy decides (policy::on_open_refused, a gateway::close_verdict;
+//    new_session_now for the refused resume) and the engine acts on it;
 //  - hands out `forward` payloads (either form) with their shard, for the
 //    caller to pass to that shard's Discord machine unchanged;
 //    `update_state` and `event` with their type and guild (either spelling);
@@ -192,9 +194,14 @@ struct policy {
     bool write_resume(std::string&, const gateway::session_data&) { return false; } // the URL says it all
     void write_heartbeat(std::string&, std::optional<std::uint64_t>) {} // never called: no hello
     gateway::close_verdict on_close_code(std::uint16_t) { return gateway::close_verdict::resume; }
-    gateway::close_verdict on_open_refused(std::uint16_t status) {
-        // A resume: 400 "Session not present", 409 "session taken": the session is lost to us.
-        if (resuming && (status == 400 || status == 409)) return gateway::close_verdict::new_session;
+    /// The engine's on_open_refused hook: what the server's answer to the
+    /// connection write_open last described means. 400 "Session not present"
+    /// or 409 "session taken" to a resume: the session is lost to us and the
+    /// server is up, so a fresh connect at once (new_session_now: no backoff,
+    /// no second resume). 400 to a fresh connect (the query) and 401, 403,
+    /// 404: fatal. Anything else (5xx, proxies): retried after the backoff.
+    gateway::close_verdict on_open_refused(std::uint16_t status) const noexcept {
+        if (resuming && (status == 400 || status == 409)) return gateway::close_verdict::new_session_now;
         // A fresh connect refused with 400 (the query), or any 401/403/404: retrying the same request cannot help.
         if (status == 400 || status == 401 || status == 403 || status == 404) return gateway::close_verdict::fatal;
         return gateway::close_verdict::resume; // 5xx, proxies: try again
@@ -285,10 +292,16 @@ struct config {
     gateway::config engine = gateway::config::defaults<policy>(); ///< timeouts, backoff, limits
 };
 
-/// The Nightingale client machine. on_open, on_message, on_close (each
-/// also with a generation), handle_timeout(), next_deadline(), poll(),
-/// current_state(), is_ready(), engine(), heap_bytes() and shrink() are
-/// gateway::detail::client_shell's, documented there.
+/// The Nightingale client machine. on_open, on_open_refused, on_message,
+/// on_close (each also with a generation), handle_timeout(),
+/// next_deadline(), poll(), current_state(), is_ready(), engine(),
+/// heap_bytes() and shrink() are gateway::detail::client_shell's, documented
+/// there. on_open_refused(status, now): the policy's verdict (see
+/// policy::on_open_refused) carried out by the engine: 400/409 to a resume
+/// queue a notice (session_not_present / session_taken, next = new_session)
+/// and the fresh open at once; 401 (unauthorized), 403, 404 and 400 to a
+/// fresh connect (bad_request) a notice and a stop; anything else is retried
+/// after the backoff. Errors: see gateway::session::on_open_refused.
 class client : public gateway::detail::client_shell<client, policy, action> {
     using shell = gateway::detail::client_shell<client, policy, action>;
     friend shell;
@@ -351,26 +364,6 @@ public:
         return ec;
     }
 
-    // ---- transport inputs (the others are the shell's) ----------------------
-
-    /// The upgrade was refused with HTTP `status`: 400/409 to a resume
-    /// queue a notice (session_not_present / session_taken) and the fresh
-    /// open at once; 401 (unauthorized), 403, 404 and 400 to a fresh connect
-    /// (bad_request) a notice and a stop; anything else is retried as a
-    /// dropped connection. Errors: see gateway::session::on_open_refused.
-    std::error_code on_open_refused(std::uint16_t status, instant now) {
-        return on_open_refused(engine_.generation(), status, now);
-    }
-    std::error_code on_open_refused(std::uint32_t generation, std::uint16_t status, instant now) {
-        const bool was_resume = engine_.protocol().resuming;
-        return run(now, [&] {
-            const std::error_code ec = engine_.on_open_refused(generation, status, now);
-            if (!ec && was_resume && (status == 400 || status == 409) && engine_.current_state() == gateway::state::waiting)
-                connect_fresh_now(now);
-            return ec;
-        });
-    }
-
     // ---- sessions that survive the process ---------------------------------
 
     /// The session to save (its id); views valid until the next mutating call.
@@ -398,19 +391,6 @@ private:
         p.resume_window = c.resume_window;
         p.max_resume_attempts = c.max_resume_attempts;
         return p;
-    }
-
-    // The engine waits its reconnect backoff after a failed attempt; a
-    // refused resume is an answer, not a failure: the server is up and the
-    // session gone. Restart the engine (it is waiting, with no transport):
-    // the fresh open is queued now, as a first attempt. The engine's
-    // closed_by_user notice of the restart is not the user's: dropped.
-    void connect_fresh_now(instant now) {
-        absorb(); // the refusal's notice
-        (void)engine_.close(now);                                        // waiting: closed at once, nothing sent
-        while (engine_.poll() != nullptr) {
-        }
-        (void)engine_.start(now); // no session left: a fresh open
     }
 
     // The shell's hooks: the policy learns the time before every mutating
@@ -481,8 +461,9 @@ private:
         case gateway::action_kind::notice:
             a.kind = action_kind::notice;
             if (g.error == gateway::errc::connect_failed) { // g.code: the HTTP status of a refused upgrade (0: none)
-                const bool resume = engine_.protocol().resuming;
-                if (g.code == 400) a.error = resume ? errc::session_not_present : errc::bad_request;
+                // The policy's verdict is in `next`: a refused resume goes on with a new session, a
+                // refused fresh connect (the query) stops. (By now a fresh open may be queued too.)
+                if (g.code == 400) a.error = g.next == gateway::next_step::stop ? errc::bad_request : errc::session_not_present;
                 else if (g.code == 409) a.error = errc::session_taken;
                 else if (g.code == 401) a.error = errc::unauthorized;
             }

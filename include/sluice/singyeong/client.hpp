@@ -250,14 +250,19 @@ struct policy {
         out.append("}}");
     }
     gateway::close_verdict on_close_code(std::uint16_t) { return gateway::close_verdict::new_session; }
-    gateway::close_verdict on_open_refused(std::uint16_t status) {
-        // 403: the server refused the encoding; 404: no gateway here. Neither heals by retrying.
+    /// The engine's on_open_refused hook: 400, 401, 403 (the server refused
+    /// the encoding), 404 (no gateway here) stop: none heals by retrying.
+    /// Anything else (5xx, proxies) is a new session after the backoff
+    /// (new_session, not new_session_now: singyeong cannot resume, so no
+    /// answer means "the session is gone, come back at once").
+    gateway::close_verdict on_open_refused(std::uint16_t status) const noexcept {
         if (status == 400 || status == 401 || status == 403 || status == 404) return gateway::close_verdict::fatal;
         return gateway::close_verdict::new_session;
     }
 };
 
 static_assert(gateway::protocol<policy>);
+static_assert(gateway::has_open_refused_hook<policy>);
 
 /// What an action asks of the caller, or tells it.
 enum class action_kind : std::uint8_t {
