@@ -61,7 +61,7 @@ enum class body_framing : std::uint8_t { none, content_length, chunked, until_cl
 struct parse_limits {
     std::size_t max_head_bytes = 16 * 1024; ///< status line + header lines (line endings not counted)
     std::size_t max_headers = 64;           ///< header lines (and, separately, trailer lines)
-    std::uint64_t max_body = 16u << 20;     ///< body bytes (decoded, for chunked)
+    std::uint64_t max_body = 16u << 20;     ///< body bytes (decoded, for chunked); an until-close body gives this many, then body_too_large
     std::size_t max_line = 1024;            ///< a chunk-size line (with extensions) or a trailer line
 };
 
@@ -104,10 +104,12 @@ public:
             }
             case state::body_until_close: {
                 if (in.empty()) return {};
-                if (in.size() > limits_.max_body - body_seen_) return fail(errc::body_too_large);
-                body_seen_ += in.size();
-                const std::string_view piece = in;
-                in = {};
+                // Up to the limit, then the error: the same events however the input is split.
+                if (body_seen_ == limits_.max_body) return fail(errc::body_too_large);
+                const std::size_t n = in.size() < limits_.max_body - body_seen_ ? in.size() : static_cast<std::size_t>(limits_.max_body - body_seen_);
+                body_seen_ += n;
+                const std::string_view piece = in.substr(0, n);
+                in.remove_prefix(n);
                 return {parse_event::body, piece};
             }
             case state::chunk_size: {
