@@ -18,8 +18,29 @@
 
 namespace {
 
+// check_payload() accepts what socket.io-parser (JSON.parse) accepts, which
+// includes lone UTF-16 surrogate escapes ("\udaaa": JSON.stringify writes
+// them for a string cut inside a pair); sluice::json refuses them
+// (invalid_escape: they have no UTF-8 form). So with every surrogate escape
+// made plain, the text must validate (fuzz_socketio_client found
+// 62-["\udaaa"]: not a bug).
+bool without_surrogates_valid(std::string_view text) {
+    std::string t(text);
+    for (std::size_t i = 0; i + 5 < t.size(); ++i)
+        if (t[i] == '\\') {
+            if (t[i + 1] == 'u' && (t[i + 2] == 'd' || t[i + 2] == 'D') && std::string_view("89abcdefABCDEF").find(t[i + 3]) != std::string_view::npos)
+                t.replace(i + 2, 2, "00");
+            ++i; // the escaped character
+        }
+    const auto ec = sluice::json::validate(t);
+    return !ec || ec == sluice::json::errc::invalid_utf8;
+}
+
 void check_json(std::string_view text) {
-    if (const auto ec = sluice::json::validate(text); ec && ec != sluice::json::errc::invalid_utf8) std::abort();
+    const auto ec = sluice::json::validate(text);
+    if (!ec || ec == sluice::json::errc::invalid_utf8) return;
+    if (ec == sluice::json::errc::invalid_escape && without_surrogates_valid(text)) return;
+    std::abort();
 }
 
 } // namespace
