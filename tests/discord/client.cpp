@@ -9,7 +9,7 @@ using namespace test_dc;
 
 namespace {
 
-// What identify and resume carry, read back.
+// What identify carries, read back (resume and heartbeat: harness.hpp).
 struct props {
     std::string os, browser, device;
 };
@@ -24,19 +24,6 @@ struct identify_d {
 struct identify_frame {
     int op = 0;
     identify_d d;
-};
-struct resume_d {
-    std::string token;
-    std::string session_id;
-    std::uint64_t seq = 0;
-};
-struct resume_frame {
-    int op = 0;
-    resume_d d;
-};
-struct beat_frame {
-    int op = 0;
-    std::optional<std::uint64_t> d;
 };
 
 } // namespace

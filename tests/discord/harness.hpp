@@ -1,12 +1,13 @@
 #pragma once
 // Shared helpers for the Discord tests: a client driven in message mode with
-// recorded actions.
+// recorded actions, and the client's resume and heartbeat frames read back.
 #include <sluice/discord.hpp>
 
 #include "support/support.hpp"
 
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,21 @@ inline dc::config base_config() {
     c.shard = std::array<std::uint32_t, 2>{0, 1};
     return c;
 }
+
+/// Resume (op 6) and heartbeat (op 1) frames, read back with json::read.
+struct resume_d {
+    std::string token;
+    std::string session_id;
+    std::uint64_t seq = 0;
+};
+struct resume_frame {
+    int op = 0;
+    resume_d d;
+};
+struct beat_frame {
+    int op = 0;
+    std::optional<std::uint64_t> d;
+};
 
 struct harness {
     xoshiro256 rng{2024};
