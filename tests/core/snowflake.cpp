@@ -216,6 +216,49 @@ TEST_CASE("snowflake: the word-at-a-time parser agrees with the digit loop") {
     }
 }
 
+TEST_CASE("snowflake: the quoted fast path agrees with from_chars on the string (randomized)") {
+    // Strings of 0..22 digits (sometimes with a non-digit inside), then a
+    // quote or another byte, inside texts that end right after or up to 40
+    // bytes later (the short-tail copy): whenever from_quoted_chars answers,
+    // the general path (the string up to its quote, then from_chars) must
+    // give the same end and value.
+    sluice_test::test_rng rng{0x9a0f};
+    const char others[] = {'"', '\\', '/', ':', 'a', '\0', '\x80', '0', '9', ' '};
+    std::string text;
+    int fast = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const std::size_t n = rng.below(4) == 0 ? rng.below(23) : 16 + rng.below(4);
+        text.clear();
+        for (std::size_t k = 0; k < n; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
+        if (n != 0 && rng.below(8) == 0) text[rng.below(n)] = others[rng.below(sizeof others)];
+        text.push_back(rng.below(6) != 0 ? '"' : others[rng.below(sizeof others)]);
+        const std::size_t tail = rng.below(3) == 0 ? 0 : rng.below(41);
+        for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? '"' : static_cast<char>(rng.next()));
+        const char* const first = text.data();
+        const char* const end = first + text.size();
+        snowflake got{7};
+        const char* q = sluice::from_quoted_chars(first, end, got);
+        CAPTURE(text);
+        if (!q) {
+            CHECK(got == snowflake{7}); // unchanged
+            continue;
+        }
+        ++fast;
+        const std::size_t close = text.find_first_of("\"\\");
+        REQUIRE(close != std::string::npos);
+        REQUIRE(text[close] == '"');
+        snowflake want;
+        REQUIRE(!sluice::from_chars(std::string_view(text).substr(0, close), want));
+        CHECK(q == first + close + 1);
+        CHECK(got == want);
+    }
+#if defined(__SSE4_1__)
+    CHECK(fast > 50000); // the fast path is taken where it exists
+#else
+    CHECK(fast == 0);
+#endif
+}
+
 TEST_CASE("snowflake_generator: increments within a millisecond, resets on the next") {
     snowflake_generator g(1, 2);
     CHECK(g.last() == snowflake());

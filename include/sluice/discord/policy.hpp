@@ -119,7 +119,25 @@ struct envelope {
 // ({"op":11}) needs op only. Any other shape (a key other than t/s/op before
 // d, d before one of them, escapes in keys or t, a frame not ending in '}',
 // numbers out of range) returns false and the full reader decides.
-constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+// One compare for the usual non-whitespace byte (everything above ' ').
+constexpr bool is_ws(char c) noexcept {
+    return static_cast<unsigned char>(c) <= ' ' && (c == ' ' || c == '\t' || c == '\n' || c == '\r');
+}
+
+// The four bytes at p as a word (for compares against key_word()).
+inline std::uint32_t load4(const char* p) noexcept {
+    std::uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+}
+constexpr std::uint32_t key_word(const char (&k)[5]) noexcept { // "\"t\":" etc., in memory order
+    std::uint32_t w = 0;
+    for (int i = 0; i < 4; ++i) {
+        const auto b = static_cast<std::uint32_t>(static_cast<unsigned char>(k[i]));
+        w |= std::endian::native == std::endian::little ? b << (8 * i) : b << (24 - 8 * i);
+    }
+    return w;
+}
 
 inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
     const char* p = text.data();
@@ -136,10 +154,12 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
     bool have_op = false, have_s = false, have_t = false;
     for (;;) {
         char k; // 'd', 't', 's', 'o' for "op", '?' for any other key
-        if (last - p >= 4 && p[0] == '"' && p[2] == '"' && p[3] == ':' && (p[1] == 'd' || p[1] == 't' || p[1] == 's')) {
-            k = p[1]; // compact, as Discord writes it: "t": in one go
+        // Compact, as Discord writes them: "t": "s": "d": "op": in one word compare.
+        const std::uint32_t w = last - p >= 5 ? load4(p) : 0;
+        if (w == key_word("\"t\":") || w == key_word("\"s\":") || w == key_word("\"d\":")) {
+            k = p[1];
             p += 4;
-        } else if (last - p >= 5 && p[0] == '"' && p[1] == 'o' && p[2] == 'p' && p[3] == '"' && p[4] == ':') {
+        } else if (w == key_word("\"op\"") && p[4] == ':') {
             k = 'o';
             p += 5;
         } else {
@@ -215,6 +235,10 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
                     return false;
                 p += digits;
                 env.s = v;
+            } else if (!is_s && last - p >= 2 && static_cast<unsigned char>(p[0] - '0') < 10 &&
+                       static_cast<unsigned char>(p[1] - '0') >= 10) {
+                env.op = p[0] - '0'; // one digit, as most opcodes are
+                ++p;
             } else {
                 std::uint64_t v = 0;
                 int digits = 0;

@@ -34,11 +34,13 @@
 //
 // Includes: <array>, <cstdint>, <optional>, <string>, <string_view>, <vector>
 // for the supported types; <bit> (bit_cast) and <cstring> (memcpy) for
-// loads; <system_error>; <type_traits>, <utility>; reflect for fields and
+// loads; <concepts> (same_as, for a type's quoted fast path); <system_error>;
+// <type_traits>, <utility>; reflect for fields and
 // enum names; json/ for errors, raw, keys, the scans,
 // the type traits and the validator (strict skipping).
 #include <array>
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -333,9 +335,21 @@ template <class T>
     return q;
 }
 
+// A string-coded type's own fast path for its usual form, found by ADL:
+// `from_quoted_chars(first, end, out)` with first just after the opening
+// quote returns the position after the closing quote, or null to leave the
+// string to the general path (which must then give the same value).
+template <class T>
+concept quoted_fast_path = requires(const char* p, T& v) {
+    { from_quoted_chars(p, p, v) } -> std::same_as<const char*>;
+};
+
 template <class T>
 const char* read_coded(T& out, const char* p, context& c) {
     if (*p != '"') return mismatch(c, p);
+    if constexpr (quoted_fast_path<T>) {
+        if (const char* q = from_quoted_chars(p + 1, c.end, out)) return q;
+    }
     // Plain ASCII up to the closing quote (ids, numbers as strings): one scan.
     if (const char* q = find<stop::string_special>(p + 1, c.end); q != c.end && *q == '"') {
         if (from_chars(std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), out)) return fail(c, errc::invalid_value, p);
@@ -444,49 +458,92 @@ const char* read_array(std::array<T, N>& out, const char* p, context& c) {
     return colon_slow(p, c);
 }
 
-// Reads the member whose key names field `index` of `out`. When `known`, the
-// key started at `key` and is the field's name verbatim followed by `":`, so
-// the value starts at a compile-time offset (a predicted jump, not a load,
-// sets the position); otherwise p is just past the key's closing quote.
-template <class T, std::size_t... I>
-const char* read_member(T& out, std::size_t index, bool known, const char* key, const char* p, context& c,
-                        std::index_sequence<I...>) {
-    const char* q = nullptr;
-    const auto member = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-        p = known ? separator(key + reflect::field_name<T, J>.size() + 2, c) : colon(p, c);
-        if (p) q = read_value(reflect::get<J>(out), p, c);
-        return true;
-    };
-    static_cast<void>(((index == I && member(std::integral_constant<std::size_t, I>{})) || ...));
-    return q;
+// Calls f(std::integral_constant<std::size_t, I>{}) for I == index (index <
+// N): a switch, which compiles to one indexed jump per 16 fields, where a
+// chain of compares would cost one compare per field before the matched one.
+template <std::size_t N, std::size_t Base = 0, class F>
+[[gnu::always_inline]] inline void visit_index(std::size_t index, F&& f) {
+    switch (index - Base) {
+    case 0: if constexpr (Base + 0 < N) f(std::integral_constant<std::size_t, Base + 0>{}); return;
+    case 1: if constexpr (Base + 1 < N) f(std::integral_constant<std::size_t, Base + 1>{}); return;
+    case 2: if constexpr (Base + 2 < N) f(std::integral_constant<std::size_t, Base + 2>{}); return;
+    case 3: if constexpr (Base + 3 < N) f(std::integral_constant<std::size_t, Base + 3>{}); return;
+    case 4: if constexpr (Base + 4 < N) f(std::integral_constant<std::size_t, Base + 4>{}); return;
+    case 5: if constexpr (Base + 5 < N) f(std::integral_constant<std::size_t, Base + 5>{}); return;
+    case 6: if constexpr (Base + 6 < N) f(std::integral_constant<std::size_t, Base + 6>{}); return;
+    case 7: if constexpr (Base + 7 < N) f(std::integral_constant<std::size_t, Base + 7>{}); return;
+    case 8: if constexpr (Base + 8 < N) f(std::integral_constant<std::size_t, Base + 8>{}); return;
+    case 9: if constexpr (Base + 9 < N) f(std::integral_constant<std::size_t, Base + 9>{}); return;
+    case 10: if constexpr (Base + 10 < N) f(std::integral_constant<std::size_t, Base + 10>{}); return;
+    case 11: if constexpr (Base + 11 < N) f(std::integral_constant<std::size_t, Base + 11>{}); return;
+    case 12: if constexpr (Base + 12 < N) f(std::integral_constant<std::size_t, Base + 12>{}); return;
+    case 13: if constexpr (Base + 13 < N) f(std::integral_constant<std::size_t, Base + 13>{}); return;
+    case 14: if constexpr (Base + 14 < N) f(std::integral_constant<std::size_t, Base + 14>{}); return;
+    case 15: if constexpr (Base + 15 < N) f(std::integral_constant<std::size_t, Base + 15>{}); return;
+    default:
+        if constexpr (Base + 16 < N) visit_index<N, Base + 16>(index, f);
+        return;
+    }
 }
 
 // Which fields an object held: one bit a field.
 template <std::size_t N>
 struct field_set {
     std::uint64_t words[(N + 63) / 64 + (N == 0)] = {};
-    void add(std::size_t i) noexcept { words[i / 64] |= std::uint64_t{1} << (i % 64); }
-    bool has(std::size_t i) const noexcept { return (words[i / 64] >> (i % 64)) & 1; }
+    constexpr void add(std::size_t i) noexcept { words[i / 64] |= std::uint64_t{1} << (i % 64); }
+    constexpr bool has(std::size_t i) const noexcept { return (words[i / 64] >> (i % 64)) & 1; }
 };
 
+// Reads the member whose key names field `index` of `out` and adds it to
+// `seen`. When `known`, the key started at `key` and is the field's name
+// verbatim followed by `":`, so the value starts at a compile-time offset (a
+// predicted jump, not a load, sets the position); otherwise p is just past
+// the key's closing quote.
+template <class T>
+[[gnu::always_inline]] inline const char* read_member(T& out, std::size_t index, bool known, const char* key, const char* p,
+                                                      context& c, field_set<reflect::field_count<T>>& seen) {
+    const char* q = nullptr;
+    visit_index<reflect::field_count<T>>(index, [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+        p = known ? separator(key + reflect::field_name<T, J>.size() + 2, c) : colon(p, c);
+        if (p) q = read_value(reflect::get<J>(out), p, c);
+        seen.add(J);
+    });
+    return q;
+}
+
+template <class T, std::size_t I>
+inline constexpr bool optional_field = is_optional<std::remove_cvref_t<decltype(reflect::get<I>(std::declval<T&>()))>>::value;
+
+// T's fields as a field_set: all of them, or the std::optional ones.
+template <class T, bool OptionalOnly, std::size_t... I>
+consteval field_set<sizeof...(I)> fields_of(std::index_sequence<I...>) {
+    field_set<sizeof...(I)> s;
+    ((!OptionalOnly || optional_field<T, I> ? s.add(I) : void()), ...);
+    return s;
+}
+
 // At the end of an object: a missing required field is an error; a missing
-// optional one is emptied (it may hold a value from an earlier read).
-template <class T, std::size_t... I>
-bool check_fields(T& out, const field_set<sizeof...(I)>& seen, context& c, std::index_sequence<I...>) {
-    bool ok = true;
-    const auto check = [&](auto& field, std::size_t i) {
-        if (seen.has(i) || !ok) return;
-        if constexpr (is_optional<std::remove_cvref_t<decltype(field)>>::value) {
-            field.reset();
-        } else {
-            ok = false;
-            c.error = errc::missing_field;
-            prepend_key(c.info, reflect::field_names<T>[i]);
+// optional one is emptied (it may hold a value from an earlier read). Only
+// the missing fields are visited, lowest index first.
+template <class T>
+bool check_fields(T& out, const field_set<reflect::field_count<T>>& seen, context& c) {
+    constexpr std::size_t n = reflect::field_count<T>;
+    constexpr auto all = fields_of<T, false>(std::make_index_sequence<n>{});
+    constexpr auto optional = fields_of<T, true>(std::make_index_sequence<n>{});
+    for (std::size_t w = 0; w < std::size(all.words); ++w) {
+        for (std::uint64_t missing = all.words[w] & ~seen.words[w]; missing != 0; missing &= missing - 1) {
+            const std::size_t i = w * 64 + static_cast<std::size_t>(std::countr_zero(missing));
+            if (!optional.has(i)) {
+                c.error = errc::missing_field;
+                prepend_key(c.info, reflect::field_names<T>[i]);
+                return false;
+            }
+            visit_index<n>(i, [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                if constexpr (optional_field<T, J>) reflect::get<J>(out).reset();
+            });
         }
-    };
-    (check(reflect::get<I>(out), I), ...);
-    static_cast<void>(check); // a struct without fields
-    return ok;
+    }
+    return true;
 }
 
 // A key with escapes (or any key in strict mode): decoded, checked and looked
@@ -521,9 +578,9 @@ const char* read_object(T& out, const char* p, context& c) {
     if (!(p = next_token(c, p + 1))) return p;
     field_set<n> seen;
     if (*p != '}') {
+        if (*p != '"') return fail(c, errc::syntax, p);
         for (;;) {
-            // The key: a field name is recognized by its first bytes, anything else is scanned.
-            if (*p != '"') return fail(c, errc::syntax, p);
+            // The key (p is at its opening quote): a field name is recognized by its first bytes, anything else is scanned.
             const char* const key = p + 1;
             std::size_t index = c.strict ? n : match_known_key<T>(key, end);
             const bool known = index != n;
@@ -542,11 +599,10 @@ const char* read_object(T& out, const char* p, context& c) {
             }
             // The value.
             if (index < n) {
-                if (!(p = read_member(out, index, known, key, p, c, std::make_index_sequence<n>{}))) {
+                if (!(p = read_member(out, index, known, key, p, c, seen))) {
                     prepend_key(c.info, reflect::field_names<T>[index]);
                     return p;
                 }
-                seen.add(index);
             } else if (!(p = colon(p, c)) || !(p = skip_any(p, c))) {
                 return p;
             }
@@ -558,6 +614,7 @@ const char* read_object(T& out, const char* p, context& c) {
             if (!(p = separator(p, c))) return p;
             if (*p == ',') {
                 if (!(p = separator(p + 1, c))) return p;
+                if (*p != '"') return fail(c, errc::syntax, p);
                 continue;
             }
             if (*p == '}') break;
@@ -566,7 +623,7 @@ const char* read_object(T& out, const char* p, context& c) {
     }
     ++c.depth_left;
     ++p;
-    if (!check_fields(out, seen, c, std::make_index_sequence<n>{})) {
+    if (!check_fields(out, seen, c)) {
         c.error_at = p;
         return nullptr;
     }

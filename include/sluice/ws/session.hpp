@@ -121,6 +121,7 @@ public:
             const client::entry e = ws_.next_event(bytes, now);
             if (e.action.kind == action_kind::none) break;
             deliver(e, now);
+            if (bytes.empty()) break; // every event consumes bytes: an empty rest holds none
         }
     }
 
