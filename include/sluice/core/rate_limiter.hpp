@@ -126,6 +126,12 @@ public:
         sum_ = 0;
     }
 
+    /// Changes the share kept for send_priority::high (clamped to limit),
+    /// keeping every counted send: the window goes on.
+    constexpr void set_reserved(std::uint32_t reserved) noexcept {
+        reserved_ = static_cast<std::uint16_t>(reserved > limit_ ? limit_ : reserved);
+    }
+
     constexpr std::uint32_t limit() const noexcept { return limit_; }
     constexpr std::uint32_t reserved() const noexcept { return reserved_; }
     /// Width of one bucket: ceil(window / (Buckets - 1)).

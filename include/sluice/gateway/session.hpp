@@ -765,10 +765,10 @@ private:
             const instant first = heartbeat_.start(interval, jitter, now);
             if (P::traits.heartbeat_before_ready) timers_.arm(timer::heartbeat, first); // else: armed once ready
             // Keep room for every beat of a window, plus identify/resume and one requested beat.
-            // Nothing was sent on this connection yet, so the window starts afresh.
+            // Beats the server asked for before hello were sent on this connection: they still count.
             if (cfg_.rate_limit != 0 && cfg_.rate_window > duration::zero()) {
                 const auto beats = static_cast<std::uint32_t>((cfg_.rate_window.count() + interval.count() - 1) / interval.count());
-                budget_ = rate_limiter(limits(beats + 2));
+                budget_.set_reserved(beats + 2);
             }
         }
         begin(now);
