@@ -47,7 +47,8 @@ struct run {
     std::int64_t ms = 0;
     std::uint32_t last_gen = 0;
     fuzz_script::sequence_watch seq; // dispatch sequences increase within a session
-    std::deque<std::int64_t> sends; // send times on the current connection (ms)
+    std::deque<std::int64_t> sends; // send times on the current connection (ms, the machine's clock)
+    std::int64_t clock_ms = 0;      // the largest time given so far (what the machine's clamped clock reads)
     std::uint64_t next_seq = 2;
 
     static dc::config cfg() {
@@ -57,7 +58,10 @@ struct run {
         return k;
     }
     run() : c(cfg(), entropy(rng)) {}
-    instant now() const { return instant::from_ns(ms * 1'000'000); }
+    instant now() {
+        if (ms > clock_ms) clock_ms = ms;
+        return instant::from_ns(ms * 1'000'000);
+    }
 
     // Drains, checking every action.
     std::size_t drain() {
@@ -73,8 +77,9 @@ struct run {
                 break;
             case gw::action_kind::send:
                 check(e->bytes.size() <= 4096);
-                sends.push_back(ms);
-                while (!sends.empty() && sends.front() <= ms - 60'000) sends.pop_front();
+                // The machine's clock never runs back (monotonic_clamp): count in its time.
+                sends.push_back(clock_ms);
+                while (!sends.empty() && sends.front() <= clock_ms - 60'000) sends.pop_front();
                 check(sends.size() <= 120);
                 break;
             case gw::action_kind::notice:
