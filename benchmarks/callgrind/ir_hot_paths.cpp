@@ -17,6 +17,7 @@
 #include <sluice/socketio/client.hpp>
 #include <sluice/ws.hpp>
 
+#include "support/engineio_fixture.hpp"
 #include "support/fixture.hpp"
 
 #include <cstdio>
@@ -208,16 +209,8 @@ const std::string progress_frame =
     R"(42["task-progress",{"model_name":"cyberrealisticXL_v31","prompt":"Puppies","owner_id":"Russ","job_id":"cf2646a2deadbeef","width":512,"height":512,"steps":50,"seed":-1,"task_type":"txt2img","status":"processing","progress":0.19,"eta_relative":9.849347967850534,"current_step":9,"total_steps":50,"progress_path":"/api/previews/cf2646a2deadbeef"}])";
 
 void socketio_event(long n) {
-    xoshiro256 rng{1};
-    socketio::config cfg;
-    cfg.engine.url = engineio::make_url("ws://127.0.0.1:3334");
-    socketio::client c(cfg, rng);
-    (void)c.join("/", instant::zero());
-    (void)c.start(instant::zero());
-    c.on_open(instant::zero());
-    c.on_message(open_packet, message_type::text, instant::zero());
-    c.on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, instant::zero());
-    drain(c);
+    socketio_connected s; // bench_engineio's socketio_message client
+    socketio::client& c = s.c;
     for (long i = 0; i < n; ++i) {
         c.on_message(progress_frame, message_type::text, instant::zero());
         while (const auto* e = c.poll()) sink += e->action.args.size();
@@ -253,14 +246,8 @@ void navigator_progress(long n) {
 }
 
 void engineio_ping(long n) {
-    xoshiro256 rng{1};
-    engineio::config cfg;
-    cfg.url = engineio::make_url("ws://127.0.0.1:3334");
-    engineio::client c(cfg, rng);
-    (void)c.start(instant::zero());
-    c.on_open(instant::zero());
-    c.on_message(open_packet, message_type::text, instant::zero());
-    drain(c);
+    engineio_connected s; // bench_engineio's engineio_ping client
+    engineio::client& c = s.c;
     for (long i = 0; i < n; ++i) {
         c.on_message("2", message_type::text, instant::zero());
         while (const auto* e = c.poll()) sink += e->bytes.size();

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/bench.hpp"
+#include "support/engineio_fixture.hpp"
 
 #include <memory>
 #include <string>
@@ -41,7 +42,7 @@ std::string progress_json() {
 }
 std::string progress_frame() { return "42[\"task-progress\"," + progress_json() + "]"; }
 
-constexpr const char* open_packet = R"(0{"sid":"lv_VI97HAXpY6yYWAAAC","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000})";
+constexpr const char* open_packet = sluice_bench::engineio_open_packet;
 
 template <class M>
 void drain(M& m) {
@@ -193,14 +194,8 @@ socketio::config sio_config() {
 }
 
 void socketio_message(benchmark::State& state) {
-    xoshiro256 rng{1};
-    socketio::client c(sio_config(), rng);
-    (void)c.join("/", instant::zero());
-    (void)c.start(instant::zero());
-    c.on_open(instant::zero());
-    c.on_message(open_packet, message_type::text, instant::zero());
-    c.on_message(R"(40{"sid":"wZX3oN0bSVIhsaknAAAI"})", message_type::text, instant::zero());
-    drain(c);
+    sluice_bench::socketio_connected s; // shared with the callgrind driver
+    socketio::client& c = s.c;
     const std::string frame = progress_frame();
     std::size_t n = 0;
     for (auto _ : state) {
@@ -214,14 +209,8 @@ void socketio_message(benchmark::State& state) {
 BENCHMARK(socketio_message)->Name("socketio_event/sluice_message");
 
 void engineio_ping(benchmark::State& state) {
-    xoshiro256 rng{1};
-    engineio::config cfg;
-    cfg.url = engineio::make_url("ws://127.0.0.1:3334");
-    engineio::client c(cfg, rng);
-    (void)c.start(instant::zero());
-    c.on_open(instant::zero());
-    c.on_message(open_packet, message_type::text, instant::zero());
-    drain(c);
+    sluice_bench::engineio_connected s; // shared with the callgrind driver
+    engineio::client& c = s.c;
     std::size_t n = 0;
     for (auto _ : state) {
         c.on_message("2", message_type::text, instant::zero());
