@@ -1,12 +1,9 @@
 // sluice-client i386chat: the i386chat gateway client (seed 002) in byte
 // mode (ws::session<i386chat::client>) over the Asio driver.
-#include <random>
-
 #include <sluice/i386chat.hpp>
-#include <sluice/ws/session.hpp>
 
 #include "modes.hpp"
-#include "tool.hpp"
+#include "session_mode.hpp"
 
 namespace example {
 namespace {
@@ -40,13 +37,11 @@ struct i386chat_command {
     std::optional<bool> close;
 };
 
-class i386chat_mode final : public mode {
+class i386chat_mode final : public session_mode<chat::client> {
 public:
-    explicit i386chat_mode(const options& o) : mode(o) {}
+    explicit i386chat_mode(const options& o) : session_mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<chat::client>;
-
     bool start() override {
         chat::config cfg;
         cfg.url = opts_.url;
@@ -56,30 +51,22 @@ private:
             return false;
         }
         if (opts_.get("event-key", "t") == "e") cfg.key = chat::event_key::e;
-        session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
-        driver_.emplace(io_.get_executor(), tls_, *session_,
-                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
-        if (const std::error_code ec = session_->inner().start(now())) {
+        make_session(std::move(cfg));
+        if (const std::error_code ec = start_session()) {
             finish(2, "i386chat: " + ec.message());
             return false;
         }
-        driver_->pump();
         return true;
     }
 
-    bool ready() const override { return session_->inner().is_ready(); }
+    bool ready() const override { return machine().is_ready(); }
 
-    void close() override {
-        (void)session_->inner().close(now());
-        driver_->pump();
-    }
-
-    void on_action(const session_type::entry& e) {
+    void on_action(const entry_type& e) override {
         const chat::action& a = e.action.inner;
         const chat::entry ce{a, e.bytes};
         switch (a.kind) {
         case chat::action_kind::ready: {
-            const chat::ready_info& r = session_->inner().ready();
+            const chat::ready_info& r = machine().ready();
             out_.line(ready_line{"ready", r.session_id, r.version});
             break;
         }
@@ -95,25 +82,15 @@ private:
     }
 
     void command(std::string_view line) override {
-        i386chat_command c;
-        if (!read_command(line, c, out_)) return;
-        if (c.execute) {
-            const std::string_view cnf = c.cnf ? c.cnf->text : std::string_view();
-            if (const std::error_code ec = session_->inner().execute(*c.execute, cnf, now())) command_error(ec.message(), line);
-            else out_.line(executed_line{"executed", *c.execute, session_->inner().last_sent_sequence()});
-        } else if (c.close) {
-            closing_ = true;
-            close();
-            return;
-        } else {
-            command_error("i386chat commands: execute (with cnf), close", line);
-        }
-        driver_->pump();
+        run_command<i386chat_command>(line, "i386chat commands: execute (with cnf), close",
+                                      [&](const i386chat_command& c) -> std::optional<std::error_code> {
+                                          if (!c.execute) return std::nullopt;
+                                          const std::string_view cnf = c.cnf ? c.cnf->text : std::string_view();
+                                          const std::error_code ec = machine().execute(*c.execute, cnf, now());
+                                          if (!ec) out_.line(executed_line{"executed", *c.execute, machine().last_sent_sequence()});
+                                          return ec;
+                                      });
     }
-
-    std::mt19937_64 rng_{std::random_device{}()};
-    std::optional<session_type> session_;
-    std::optional<driver<session_type>> driver_;
 };
 
 } // namespace

@@ -2,16 +2,14 @@
 // in byte mode (ws::session<navigator::client>) over the Asio driver; its HTTP
 // API requests (actions of the same machine) performed with http_fetch().
 #include <fstream>
-#include <random>
 #include <set>
 
 #include <sluice/engineio.hpp>
 #include <sluice/http/request.hpp>
 #include <sluice/navigator.hpp>
-#include <sluice/ws/session.hpp>
 
 #include "modes.hpp"
-#include "tool.hpp"
+#include "session_mode.hpp"
 
 namespace example {
 namespace {
@@ -77,13 +75,11 @@ struct navigator_command {
     std::optional<bool> close;
 };
 
-class navigator_mode final : public mode {
+class navigator_mode final : public session_mode<nav::client> {
 public:
-    explicit navigator_mode(const options& o) : mode(o) {}
+    explicit navigator_mode(const options& o) : session_mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<nav::client>;
-
     bool start() override {
         nav::config cfg;
         cfg.http_base = opts_.url;
@@ -101,37 +97,21 @@ private:
         }
         owner_ = opts_.get("owner", "sluice");
         out_dir_ = opts_.get("out", ".");
-        session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
-        driver_.emplace(io_.get_executor(), tls_, *session_,
-                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
-        (void)session_->inner().start(now());
-        driver_->pump();
+        make_session(std::move(cfg));
+        start_session();
         return true;
     }
 
-    bool ready() const override { return session_->inner().is_connected(); }
+    bool ready() const override { return machine().is_connected(); }
     bool busy() const override { return !open_.empty() || models_pending_; }
 
-    void close() override {
-        closing_ = true;
-        session_->inner().close(now());
-        driver_->pump();
-    }
-
-    void on_action(const session_type::entry& e) {
+    void on_action(const entry_type& e) override {
         const nav::action& a = e.action.inner;
         switch (a.kind) {
         case nav::action_kind::connected: out_.line(connected_line{"connected", a.data}); break;
         case nav::action_kind::disconnected:
-            if (!a.retry_at.is_never()) {
-                out_.line(reconnecting_line{"reconnecting", std::nullopt, a.error.message(), a.peer_close});
-                break;
-            }
-            out_.line(closed_line{"closed", a.error.message(), a.peer_close});
-            driver_->stop();
-            if (closing_) finish(0);
-            else finish(1, "navigator: " + a.error.message());
-            return;
+            if (disconnected(a)) return;
+            break;
         case nav::action_kind::http_request: perform(a.request); break;
         case nav::action_kind::models: {
             models_line l;
@@ -172,7 +152,7 @@ private:
         }
         out_.line(l);
         // A finished job stays open until its image is written.
-        if (nav::is_terminal(a.status) && (a.status != nav::job_status::finished || !session_->inner().settings().fetch_image_on_finish))
+        if (nav::is_terminal(a.status) && (a.status != nav::job_status::finished || !machine().settings().fetch_image_on_finish))
             open_.erase(a.job);
     }
 
@@ -206,65 +186,59 @@ private:
         w.header("Host", api_.authority).header_block(r.headers).header("Connection", "close");
         const std::uint64_t id = r.id;
         if (const std::error_code ec = w.finish(r.body)) {
-            (void)session_->inner().on_http_failure(id, ec, now());
+            (void)machine().on_http_failure(id, ec, now());
             return;
         }
         asio::co_spawn(io_, http_fetch(tls_, api_, std::move(http)), [this, id](std::exception_ptr, http_response resp) {
-            if (resp.ok()) (void)session_->inner().on_http_response(id, resp.status, resp.body, now());
+            if (resp.ok()) (void)machine().on_http_response(id, resp.status, resp.body, now());
             else {
                 report_connect_error("HTTP " + api_.authority, resp.error ? resp.error : error_code(asio::error::invalid_argument));
-                (void)session_->inner().on_http_failure(id, std::make_error_code(std::errc::connection_aborted), now());
+                (void)machine().on_http_failure(id, std::make_error_code(std::errc::connection_aborted), now());
             }
             driver_->pump();
         });
     }
 
     void command(std::string_view line) override {
-        navigator_command c;
-        if (!read_command(line, c, out_)) return;
-        if (c.txt2img) {
-            const txt2img_fields& f = *c.txt2img;
-            nav::txt2img_request r;
-            r.model_name = f.model_name.value_or("");
-            r.prompt = f.prompt.value_or("");
-            r.negative_prompt = f.negative_prompt.value_or("");
-            r.owner_id = f.owner_id.value_or(owner_);
-            r.job_id = f.job_id.value_or("");
-            if (f.sampler_name) r.sampler_name = *f.sampler_name;
-            if (f.width) r.width = *f.width;
-            if (f.height) r.height = *f.height;
-            if (f.steps) r.steps = *f.steps;
-            if (f.seed) r.seed = *f.seed;
-            if (f.cfg_scale) r.cfg_scale = *f.cfg_scale;
-            std::uint64_t job = 0;
-            if (const std::error_code ec = session_->inner().submit(r, now(), job)) command_error(ec.message(), line);
-            else {
-                open_.insert(job);
-                job_line l;
-                l.id = job;
-                l.state = "submitted";
-                if (const auto info = session_->inner().job(job)) l.job_id = info->job_id;
-                out_.line(l);
-            }
-        } else if (c.models) {
-            if (const std::error_code ec = session_->inner().fetch_models(now())) command_error(ec.message(), line);
-            else models_pending_ = true;
-        } else if (c.close) {
-            close();
-            return;
-        } else {
-            command_error("navigator commands: txt2img, models, close", line);
-        }
-        driver_->pump();
+        run_command<navigator_command>(line, "navigator commands: txt2img, models, close",
+                                       [&](const navigator_command& c) -> std::optional<std::error_code> {
+                                           if (c.txt2img) return submit(*c.txt2img);
+                                           if (!c.models) return std::nullopt;
+                                           const std::error_code ec = machine().fetch_models(now());
+                                           if (!ec) models_pending_ = true;
+                                           return ec;
+                                       });
     }
 
-    std::mt19937_64 rng_{std::random_device{}()};
+    // A txt2img command: everything optional but the prompt.
+    std::error_code submit(const txt2img_fields& f) {
+        nav::txt2img_request r;
+        r.model_name = f.model_name.value_or("");
+        r.prompt = f.prompt.value_or("");
+        r.negative_prompt = f.negative_prompt.value_or("");
+        r.owner_id = f.owner_id.value_or(owner_);
+        r.job_id = f.job_id.value_or("");
+        if (f.sampler_name) r.sampler_name = *f.sampler_name;
+        if (f.width) r.width = *f.width;
+        if (f.height) r.height = *f.height;
+        if (f.steps) r.steps = *f.steps;
+        if (f.seed) r.seed = *f.seed;
+        if (f.cfg_scale) r.cfg_scale = *f.cfg_scale;
+        std::uint64_t job = 0;
+        if (const std::error_code ec = machine().submit(r, now(), job)) return ec;
+        open_.insert(job);
+        job_line l;
+        l.id = job;
+        l.state = "submitted";
+        if (const auto info = machine().job(job)) l.job_id = info->job_id;
+        out_.line(l);
+        return {};
+    }
+
     http_origin api_;
     std::string owner_, out_dir_;
     std::set<std::uint64_t> open_;
     bool models_pending_ = false;
-    std::optional<session_type> session_;
-    std::optional<driver<session_type>> driver_;
 };
 
 } // namespace

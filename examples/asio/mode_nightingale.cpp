@@ -1,13 +1,11 @@
 // sluice-client nightingale: the Nightingale gateway client (seed 001) in
 // byte mode (ws::session<nightingale::client>) over the Asio driver.
 #include <charconv>
-#include <random>
 
 #include <sluice/nightingale.hpp>
-#include <sluice/ws/session.hpp>
 
 #include "modes.hpp"
-#include "tool.hpp"
+#include "session_mode.hpp"
 
 namespace example {
 namespace {
@@ -46,13 +44,11 @@ struct nightingale_command {
     std::optional<bool> close;
 };
 
-class nightingale_mode final : public mode {
+class nightingale_mode final : public session_mode<ng::client> {
 public:
-    explicit nightingale_mode(const options& o) : mode(o) {}
+    explicit nightingale_mode(const options& o) : session_mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<ng::client>;
-
     bool start() override {
         ng::config cfg;
         cfg.base_url = opts_.url;
@@ -65,29 +61,21 @@ private:
         cfg.password = opts_.get("password");
         const std::string form = opts_.get("resume-form", "path");
         cfg.resume = form == "query" ? ng::resume_form::query : form == "header" ? ng::resume_form::header : ng::resume_form::path;
-        session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
-        driver_.emplace(io_.get_executor(), tls_, *session_,
-                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
-        (void)session_->inner().start(now());
-        driver_->pump();
+        make_session(std::move(cfg));
+        (void)start_session();
         return true;
     }
 
-    bool ready() const override { return session_->inner().is_ready(); }
+    bool ready() const override { return machine().is_ready(); }
 
-    void close() override {
-        (void)session_->inner().close(now());
-        driver_->pump();
-    }
-
-    void on_action(const session_type::entry& e) {
+    void on_action(const entry_type& e) override {
         const ng::action& a = e.action.inner;
         const ng::entry ne{a, e.bytes};
         const std::string_view data = ng::data(ne);
         switch (a.kind) {
         case ng::action_kind::ready:
         case ng::action_kind::resumed: {
-            session_line l{a.kind == ng::action_kind::ready ? "ready" : "resumed", session_->inner().session(), std::nullopt};
+            session_line l{a.kind == ng::action_kind::ready ? "ready" : "resumed", machine().session(), std::nullopt};
             ng::ready_message r;
             if (!ng::read_ready(data, r) && !r.players.empty()) l.players = as_json(r.players);
             out_.line(l);
@@ -114,24 +102,12 @@ private:
     }
 
     void command(std::string_view line) override {
-        nightingale_command c;
-        if (!read_command(line, c, out_)) return;
-        if (c.send) {
-            if (const std::error_code ec = session_->inner().send_message(c.send->op, c.send->data.text, now()))
-                command_error(ec.message(), line);
-        } else if (c.close) {
-            closing_ = true;
-            close();
-            return;
-        } else {
-            command_error("nightingale commands: send {op, data}, close", line);
-        }
-        driver_->pump();
+        run_command<nightingale_command>(line, "nightingale commands: send {op, data}, close",
+                                         [&](const nightingale_command& c) -> std::optional<std::error_code> {
+                                             if (!c.send) return std::nullopt;
+                                             return machine().send_message(c.send->op, c.send->data.text, now());
+                                         });
     }
-
-    std::mt19937_64 rng_{std::random_device{}()};
-    std::optional<session_type> session_;
-    std::optional<driver<session_type>> driver_;
 };
 
 } // namespace

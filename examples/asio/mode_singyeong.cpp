@@ -1,13 +1,11 @@
 // sluice-client singyeong: the 신경 (singyeong) client (seed 003) in byte
 // mode (ws::session<singyeong::client>) over the Asio driver.
-#include <random>
 #include <set>
 
 #include <sluice/singyeong.hpp>
-#include <sluice/ws/session.hpp>
 
 #include "modes.hpp"
-#include "tool.hpp"
+#include "session_mode.hpp"
 
 namespace example {
 namespace {
@@ -156,13 +154,11 @@ std::optional<sy::metadata_value> metadata_of(std::string_view type, std::string
     return std::nullopt;
 }
 
-class singyeong_mode final : public mode {
+class singyeong_mode final : public session_mode<sy::client> {
 public:
-    explicit singyeong_mode(const options& o) : mode(o) {}
+    explicit singyeong_mode(const options& o) : session_mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<sy::client>;
-
     bool start() override {
         client_id_ = opts_.get("client-id", "sluice-" + std::to_string(rng_() % 100000));
         sy::config cfg;
@@ -179,8 +175,8 @@ private:
         }
         app_ = cfg.application_id;
         cfg.receive_client_updates = opts_.has("client-updates");
-        session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
-        if (const std::error_code ec = session_->inner().config_error()) return fail(ec.message());
+        make_session(std::move(cfg));
+        if (const std::error_code ec = machine().config_error()) return fail(ec.message());
         // Every client says who it is, so that replies can find it.
         std::vector<std::string> meta = opts_.all("metadata");
         meta.insert(meta.begin(), "sluice_client=string:" + client_id_);
@@ -189,13 +185,10 @@ private:
             if (eq == std::string::npos || colon == std::string::npos) return fail("--metadata is key=type:value");
             const auto v = metadata_of(std::string_view(m).substr(eq + 1, colon - eq - 1), std::string_view(m).substr(colon + 1));
             if (!v) return fail("bad --metadata " + m);
-            if (const std::error_code ec = session_->inner().set_metadata(std::string_view(m).substr(0, eq), *v, now()))
+            if (const std::error_code ec = machine().set_metadata(std::string_view(m).substr(0, eq), *v, now()))
                 return fail("--metadata " + m + ": " + ec.message());
         }
-        driver_.emplace(io_.get_executor(), tls_, *session_,
-                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
-        (void)session_->inner().start(now());
-        driver_->pump();
+        (void)start_session();
         return true;
     }
     bool fail(const std::string& why) {
@@ -203,15 +196,10 @@ private:
         return false;
     }
 
-    bool ready() const override { return session_->inner().is_ready(); }
+    bool ready() const override { return machine().is_ready(); }
     bool busy() const override { return !pending_.empty(); }
 
-    void close() override {
-        (void)session_->inner().close(now());
-        driver_->pump();
-    }
-
-    void on_action(const session_type::entry& e) {
+    void on_action(const entry_type& e) override {
         const sy::action& a = e.action.inner;
         const sy::entry se{a, e.bytes};
         switch (a.kind) {
@@ -258,50 +246,49 @@ private:
         const std::string to(sender), n(nonce), answer = R"({"echo":)" + std::string(payload) + R"(,"by":")" + client_id_ + "\"}";
         sy::query q(app_);
         q.where(sy::path("/sluice_client"), sy::op::eq, sy::value(std::string_view(to)));
-        if (const std::error_code ec = session_->inner().reply(q, n, answer, now())) log("echo: " + ec.message());
+        if (const std::error_code ec = machine().reply(q, n, answer, now())) log("echo: " + ec.message());
     }
 
     void command(std::string_view line) override {
-        singyeong_command c;
-        if (!read_command(line, c, out_)) return;
-        const sluice::instant t = now();
-        std::error_code ec;
-        if (c.set_metadata) {
-            const std::string value = c.value ? text_of(*c.value) : std::string();
-            const auto v = metadata_of(c.type.value_or("string"), value);
-            if (!v) return command_error("set_metadata needs a type and a value of that type", line);
-            ec = session_->inner().set_metadata(*c.set_metadata, *v, t);
-        } else if (c.close) {
-            closing_ = true;
-            close();
-            return;
-        } else if (c.query_nodes || ((c.send || c.broadcast || c.request) && c.query)) {
-            sy::query q;
-            std::string error;
-            if (!build_query(c.query_nodes ? *c.query_nodes : *c.query, app_, q, error)) return command_error(error, line);
-            const sluice::duration timeout = std::chrono::milliseconds(static_cast<std::int64_t>(c.timeout.value_or(10) * 1000));
-            std::uint64_t id = 0;
-            if (c.send) ec = session_->inner().send(q, c.send->text, t);
-            else if (c.broadcast) ec = session_->inner().broadcast(q, c.broadcast->text, t);
-            else {
-                ec = c.request ? session_->inner().request(q, c.request->text, t, timeout, id) : session_->inner().query_nodes(q, t, timeout, id);
-                if (!ec) {
-                    pending_.insert(id);
-                    out_.line(requested_line{"requested", id});
-                }
-            }
-        } else {
-            return command_error("singyeong commands: send/broadcast/request with query, query_nodes, set_metadata, close", line);
+        run_command<singyeong_command>(line, "singyeong commands: send/broadcast/request with query, query_nodes, set_metadata, close",
+                                       [&](const singyeong_command& c) -> std::optional<std::error_code> {
+                                           if (c.set_metadata) return set_metadata(c, line);
+                                           if (c.query_nodes || ((c.send || c.broadcast || c.request) && c.query)) return route(c, line);
+                                           return std::nullopt;
+                                       });
+    }
+    std::error_code set_metadata(const singyeong_command& c, std::string_view line) {
+        const std::string value = c.value ? text_of(*c.value) : std::string();
+        const auto v = metadata_of(c.type.value_or("string"), value);
+        if (!v) {
+            command_error("set_metadata needs a type and a value of that type", line);
+            return {}; // reported
         }
-        if (ec) command_error(ec.message(), line);
-        driver_->pump();
+        return machine().set_metadata(*c.set_metadata, *v, now());
+    }
+    // send, broadcast, request (with query) and query_nodes.
+    std::error_code route(const singyeong_command& c, std::string_view line) {
+        const sluice::instant t = now();
+        sy::query q;
+        std::string error;
+        if (!build_query(c.query_nodes ? *c.query_nodes : *c.query, app_, q, error)) {
+            command_error(error, line);
+            return {}; // reported
+        }
+        if (c.send) return machine().send(q, c.send->text, t);
+        if (c.broadcast) return machine().broadcast(q, c.broadcast->text, t);
+        const sluice::duration timeout = std::chrono::milliseconds(static_cast<std::int64_t>(c.timeout.value_or(10) * 1000));
+        std::uint64_t id = 0;
+        const std::error_code ec = c.request ? machine().request(q, c.request->text, t, timeout, id) : machine().query_nodes(q, t, timeout, id);
+        if (!ec) {
+            pending_.insert(id);
+            out_.line(requested_line{"requested", id});
+        }
+        return ec;
     }
 
-    std::mt19937_64 rng_{std::random_device{}()};
     std::string client_id_, app_;
     std::set<std::uint64_t> pending_;
-    std::optional<session_type> session_;
-    std::optional<driver<session_type>> driver_;
 };
 
 } // namespace

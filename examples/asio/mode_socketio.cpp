@@ -1,14 +1,12 @@
 // sluice-client socketio: a Socket.IO v5 client (ws::session<socketio::client>)
 // over the Asio driver.
-#include <random>
 #include <set>
 
 #include <sluice/engineio.hpp>
 #include <sluice/socketio.hpp>
-#include <sluice/ws/session.hpp>
 
 #include "modes.hpp"
-#include "tool.hpp"
+#include "session_mode.hpp"
 
 namespace example {
 namespace {
@@ -91,13 +89,11 @@ struct sluice::reflect::meta<example::socketio_command> {
 namespace example {
 namespace {
 
-class socketio_mode final : public mode {
+class socketio_mode final : public session_mode<sio::client> {
 public:
-    explicit socketio_mode(const options& o) : mode(o) {}
+    explicit socketio_mode(const options& o) : session_mode(o) {}
 
 private:
-    using session_type = sluice::ws::session<sio::client>;
-
     bool start() override {
         sio::config cfg;
         cfg.engine.url = sluice::engineio::make_url(opts_.url);
@@ -106,39 +102,30 @@ private:
             finish(2, "socketio: the URL must be ws://host[:port] or wss://...");
             return false;
         }
-        session_.emplace(sluice::entropy(rng_), sluice::ws::client_options{}, std::move(cfg), sluice::entropy(rng_));
+        make_session(std::move(cfg));
         namespaces_ = opts_.all("namespace");
         if (namespaces_.empty()) namespaces_.push_back("/");
         const std::string auth = opts_.get("auth");
         for (const std::string& nsp : namespaces_)
-            if (const std::error_code ec = session_->inner().join(nsp, auth, now())) {
+            if (const std::error_code ec = machine().join(nsp, auth, now())) {
                 finish(2, "socketio: cannot join " + nsp + ": " + ec.message());
                 return false;
             }
-        driver_.emplace(io_.get_executor(), tls_, *session_,
-                        hooks_for<session_type>([this](const session_type::entry& e) { on_action(e); }));
-        (void)session_->inner().start(now());
-        driver_->pump();
+        start_session();
         return true;
     }
 
     // Ready once every namespace asked for has its answer (connected or refused).
     bool ready() const override {
         for (const std::string& nsp : namespaces_) {
-            const auto s = session_->inner().state_of(nsp);
+            const auto s = machine().state_of(nsp);
             if (!s || *s == sio::namespace_state::pending || *s == sio::namespace_state::connecting) return false;
         }
         return true;
     }
     bool busy() const override { return !acks_.empty(); }
 
-    void close() override {
-        closing_ = true;
-        session_->inner().close(now());
-        driver_->pump();
-    }
-
-    void on_action(const session_type::entry& e) {
+    void on_action(const entry_type& e) override {
         const sio::action& a = e.action.inner;
         switch (a.kind) {
         case sio::action_kind::namespace_connected: out_.line(connected_line{"connected", a.nsp, a.data}); break;
@@ -160,15 +147,8 @@ private:
             break;
         }
         case sio::action_kind::disconnected:
-            if (!a.retry_at.is_never()) {
-                out_.line(reconnecting_line{"reconnecting", std::nullopt, a.error.message(), a.peer_close});
-                break;
-            }
-            out_.line(closed_line{"closed", a.error.message(), a.peer_close});
-            driver_->stop();
-            if (closing_) finish(0);
-            else finish(1, "socketio: " + a.error.message());
-            return;
+            if (disconnected(a)) return;
+            break;
         default: break; // opened, ping: nothing to tell
         }
         settle();
@@ -181,42 +161,30 @@ private:
     }
 
     void command(std::string_view line) override {
-        socketio_command c;
-        if (!read_command(line, c, out_)) return;
-        const std::string nsp = c.namespace_.value_or(namespaces_.front());
-        const std::string_view args = c.args ? c.args->text : std::string_view("[]");
-        if (!args.starts_with('[')) {
-            command_error("args is a JSON array", line);
-            return;
-        }
-        std::error_code ec;
-        if (c.emit && c.ack_wanted.value_or(false)) {
-            std::uint64_t id = 0;
-            ec = session_->inner().emit_with_ack(nsp, *c.emit, args, now(), std::chrono::seconds(30), id);
-            if (!ec) {
-                acks_.insert(id);
-                out_.line(emitted_line{"emitted", id});
-            }
-        } else if (c.emit) {
-            ec = session_->inner().emit(nsp, *c.emit, args);
-        } else if (c.ack) {
-            ec = session_->inner().ack(nsp, *c.ack, args);
-        } else if (c.close) {
-            close();
-            return;
-        } else {
-            command_error("socketio commands: emit (args, namespace, ack), answer, close", line);
-            return;
-        }
-        if (ec) command_error(ec.message(), line);
-        driver_->pump();
+        run_command<socketio_command>(line, "socketio commands: emit (args, namespace, ack), answer, close",
+                                      [&](const socketio_command& c) -> std::optional<std::error_code> {
+                                          if (!c.emit && !c.ack) return std::nullopt;
+                                          const std::string nsp = c.namespace_.value_or(namespaces_.front());
+                                          const std::string_view args = c.args ? c.args->text : std::string_view("[]");
+                                          if (!args.starts_with('[')) {
+                                              command_error("args is a JSON array", line);
+                                              return std::error_code{}; // reported
+                                          }
+                                          if (!c.emit) return machine().ack(nsp, *c.ack, args);
+                                          if (!c.ack_wanted.value_or(false)) return machine().emit(nsp, *c.emit, args);
+                                          std::uint64_t id = 0;
+                                          const std::error_code ec =
+                                              machine().emit_with_ack(nsp, *c.emit, args, now(), std::chrono::seconds(30), id);
+                                          if (!ec) {
+                                              acks_.insert(id);
+                                              out_.line(emitted_line{"emitted", id});
+                                          }
+                                          return ec;
+                                      });
     }
 
-    std::mt19937_64 rng_{std::random_device{}()};
     std::vector<std::string> namespaces_;
     std::set<std::uint64_t> acks_;
-    std::optional<session_type> session_;
-    std::optional<driver<session_type>> driver_;
 };
 
 } // namespace
