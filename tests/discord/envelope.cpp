@@ -57,6 +57,14 @@ TEST_CASE("discord envelope: the fast path agrees with the full reader") {
         R"({"s":12345678,"t":"A","op":0,"d":[1]})",
         R"({"s":123456789012345,"op":0,"t":"B","d":{}})",
         R"({"t":"C","s":9999999,"op":0,"d":{"x":[]}})",
+        // Discord's own dispatch shape (read_dispatch_shape) and its near misses.
+        R"({"t":"MESSAGE_UPDATE","s":7,"op":0,"d":{"id":"1","x":"abcdefghijklmnop"}})",
+        R"({"t":"MESSAGE_UPDATE","s":7,"op":0,"d": {"id":"1","x":"abcdefghijklmnop"}})",
+        R"({"t":"","s":123456789012345,"op":0,"d":"a long string value here"})",
+        R"({"t":"GUILD_CREATE","s":3,"op":0,"d":[1,2,3,4,5,6,7,8,9,10,11,12,13]} )",
+        R"({"t":"X","s":3,"op":1,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1}})",
+        R"({"t":"X","s":3,"op":0 ,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1}})",
+        R"({"t":"X","s":null,"op":0,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1}})",
     };
     for (const auto& f : accepted) {
         CAPTURE(f);
@@ -67,6 +75,10 @@ TEST_CASE("discord envelope: the fast path agrees with the full reader") {
     seeds.push_back(R"({"t":"C","s":18446744073709551615,"op":0,"d":{"x":[]}})");
     seeds.push_back(R"({"op":10,"d":{"heartbeat_interval":41250}})"); // d before t and s: the full reader's
     seeds.push_back(R"({"t":"A","s":1,"op":0,"d":"x\"y"})");
+    seeds.push_back(R"({"t":"A\u0042","s":1,"op":0,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1}})");
+    seeds.push_back(R"({"t":"A","s":01,"op":0,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1}})");
+    seeds.push_back(R"({"t":"A","s":1,"op":0,"d":})");
+    seeds.push_back(R"({"t":"A","s":1,"op":0,"d":{"aaaaaaaaaaaaaaaaaaaaaaaa":1})");
     // Shapes the fast path leaves to the full reader.
     for (std::string_view f : {R"({"t":null})", R"({"s":1})", R"({})", R"({"op":11,"op":12})", R"({"op":011})",
                                R"({"d":null,"op":11})", R"({"op":11,})", R"({"op":11 x})", R"({"o":11})",

@@ -139,14 +139,74 @@ constexpr std::uint32_t key_word(const char (&k)[5]) noexcept { // "\"t\":" etc.
     return w;
 }
 
+// d as everything from p (its first byte) to `last` (the frame's closing
+// brace), trailing whitespace left out; false when that cannot be one value
+// (a truncated frame whose own last brace closed d goes to the full reader).
+inline bool take_d(const char* p, const char* last, envelope& env) noexcept {
+    const char* e = last;
+    while (e != p && is_ws(e[-1])) --e;
+    if (e == p) return false;
+    const char first = *p, end_char = e[-1];
+    if ((first == '{' && (end_char != '}' || e - p < 2)) || (first == '[' && (end_char != ']' || e - p < 2)) ||
+        (first == '"' && (end_char != '"' || e - p < 2)))
+        return false;
+    env.d = json::raw{std::string_view(p, static_cast<std::size_t>(e - p))};
+    return true;
+}
+
+// 1 to 15 digits at p (16 bytes readable, little-endian only), found and read
+// 8 at a time, as the sequence s: advances p; false for none, a leading zero,
+// or 16 digits and more (the full reader's).
+inline bool read_seq_digits(const char*& p, std::uint64_t& v) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    std::uint64_t bad = sluice::detail::non_digits(w);
+    int digits = 0;
+    if (bad == 0) {
+        std::memcpy(&w, p + 8, 8);
+        bad = sluice::detail::non_digits(w);
+        if (bad == 0) return false;
+        digits = 8;
+    }
+    digits += std::countr_zero(bad) >> 3;
+    if (digits == 0 || (digits > 1 && *p == '0') ||
+        sluice::detail::parse_snowflake(std::string_view(p, static_cast<std::size_t>(digits)), v) != 0)
+        return false;
+    p += digits;
+    return true;
+}
+
+// Discord's own shape of a dispatch, {"t":"NAME","s":SEQ,"op":D,"d":VALUE},
+// compact, with a one-digit op: its fixed parts in word compares. False (env
+// untouched) for anything else; the general loop then decides, the same way.
+inline bool read_dispatch_shape(const char* p, const char* last, envelope& env) noexcept {
+    if constexpr (std::endian::native != std::endian::little) return false;
+    if (last - p < 8 || load4(p) != key_word("{\"t\"") || p[4] != ':' || p[5] != '"') return false;
+    const char* const name = p + 6;
+    const char* q = json::detail::find<json::detail::stop::string_special>(name, last);
+    if (last - q < 6 + 16 || *q != '"' || load4(q) != key_word("\",\"s") || q[4] != '"' || q[5] != ':') return false;
+    const char* const name_end = q;
+    q += 6;
+    std::uint64_t seq = 0;
+    if (!read_seq_digits(q, seq) || last - q < 12 || load4(q) != key_word(",\"op") || load4(q + 4) != key_word("\":0,") ||
+        load4(q + 8) != key_word("\"d\":"))
+        return false; // op other than 0 (a dispatch's), or another shape
+    if (is_ws(q[12]) || !take_d(q + 12, last, env)) return false; // take_d wants d's first byte
+    env.op = 0;
+    env.s = seq;
+    env.t = std::string_view(name, static_cast<std::size_t>(name_end - name));
+    return true;
+}
+
 inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
     const char* p = text.data();
     const char* end = p + text.size();
     while (end != p && is_ws(end[-1])) --end;
     if (end == p || end[-1] != '}') return false;
     const char* const last = end - 1; // the closing brace of the frame
+    if (read_dispatch_shape(p, last, env)) return true;
     const auto ws = [&] {
-        while (p != last && is_ws(*p)) ++p;
+        while (is_ws(*p)) ++p; // stops at *last, '}', at the latest
     };
     ws();
     if (p == last || *p != '{') return false;
@@ -179,20 +239,7 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
         }
         ws();
         if (p == last) return false;
-        if (k == 'd') {
-            if (!have_op || !have_s || !have_t) return false;
-            const char* e = last;
-            while (e != p && is_ws(e[-1])) --e;
-            if (e == p) return false;
-            // A value that cannot end where the frame does (a truncated frame
-            // whose own last brace closed d) goes to the full reader.
-            const char first = *p, end_char = e[-1];
-            if ((first == '{' && (end_char != '}' || e - p < 2)) || (first == '[' && (end_char != ']' || e - p < 2)) ||
-                (first == '"' && (end_char != '"' || e - p < 2)))
-                return false;
-            env.d = json::raw{std::string_view(p, static_cast<std::size_t>(e - p))};
-            return true;
-        }
+        if (k == 'd') return have_op && have_s && have_t && take_d(p, last, env);
         if (k == 't') {
             if (have_t) return false;
             have_t = true;
@@ -218,22 +265,8 @@ inline bool read_envelope_fast(std::string_view text, envelope& env) noexcept {
                 env.s.reset();
             } else if (std::endian::native == std::endian::little && is_s && last - p >= 16) {
                 // The sequence (often 5 to 10 digits): its digits found and read 8 at a time.
-                std::uint64_t w;
-                std::memcpy(&w, p, 8);
-                std::uint64_t bad = sluice::detail::non_digits(w);
-                int digits = 0;
-                if (bad == 0) {
-                    std::memcpy(&w, p + 8, 8);
-                    bad = sluice::detail::non_digits(w);
-                    if (bad == 0) return false; // 16 digits or more: the full reader
-                    digits = 8;
-                }
-                digits += std::countr_zero(bad) >> 3;
                 std::uint64_t v = 0;
-                if (digits == 0 || (digits > 1 && *p == '0') ||
-                    sluice::detail::parse_snowflake(std::string_view(p, static_cast<std::size_t>(digits)), v) != 0)
-                    return false;
-                p += digits;
+                if (!read_seq_digits(p, v)) return false;
                 env.s = v;
             } else if (!is_s && last - p >= 2 && static_cast<unsigned char>(p[0] - '0') < 10 &&
                        static_cast<unsigned char>(p[1] - '0') >= 10) {
