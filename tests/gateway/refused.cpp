@@ -160,7 +160,7 @@ TEST_CASE("refused: every verdict after a refused resume") {
             continue;
         }
         check_at_once(f, v, r.status, t + 1);
-        CHECK(f.s.reconnect_attempts() == 2); // it counts as an attempt
+        CHECK(f.s.reconnect_attempts() == 1); // it continues the refused attempt
         // The fresh connection proceeds: identify, a new session.
         REQUIRE_FALSE(f.s.on_open(at_ms(t + 2)));
         REQUIRE_FALSE(f.s.on_message("H 30000", message_type::text, at_ms(t + 2)));
@@ -223,14 +223,15 @@ TEST_CASE("refused: at once neither waits the backoff nor advances it") {
     CHECK(f.wait_open(2 * second, at_ms(t + 1)).bytes == "ws://fresh");
 }
 
-TEST_CASE("refused: at once counts toward max_reconnect_attempts") {
-    fixture f(refused_config(2));
+TEST_CASE("refused: at once continues the refused attempt: max_reconnect_attempts does not stop it") {
+    fixture f(refused_config(1));
     f.connect(0);
-    f.drop(100); // attempt 1
+    f.drop(100); // attempt 1 of 1: the resume
     f.s.protocol().answer = gw::close_verdict::new_session_now;
-    check_at_once(f, f.refuse(409, 101), 409, 101); // attempt 2
+    check_at_once(f, f.refuse(409, 101), 409, 101); // still attempt 1
+    CHECK(f.s.reconnect_attempts() == 1);
     f.s.protocol().answer = gw::close_verdict::resume;
-    const auto v = f.refuse(503, 102);
+    const auto v = f.refuse(503, 102); // the fresh connect fails too: the attempts are used up
     REQUIRE(v.size() == 2);
     CHECK(v[0].a.error == gw::errc::connect_failed);
     CHECK(v[1].a.error == gw::errc::gave_up);

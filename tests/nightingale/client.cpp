@@ -354,6 +354,45 @@ TEST_CASE("nightingale: a refused resume (400, 409) connects fresh at once; 401 
         CHECK(v[0].a.next == gateway::next_step::stop);
         CHECK(u.c.current_state() == gateway::state::failed);
     }
+    SUBCASE("the fresh connect at once is an attempt: refused in turn, its retry waits the backoff") {
+        fixture f;
+        f.connect();
+        f.drop(100);
+        REQUIRE_FALSE(f.c.on_open_refused(409, at_ms(101)));
+        auto v = drain(f.c);
+        REQUIRE(find(v, action_kind::open)); // at once
+        CHECK(f.c.engine().reconnect_attempts() == 1); // the same attempt as the refused resume
+        REQUIRE_FALSE(f.c.on_open_refused(503, at_ms(102)));
+        v = drain(f.c);
+        REQUIRE(find(v, action_kind::notice));
+        CHECK(find(v, action_kind::notice)->a.next == gateway::next_step::new_session);
+        CHECK_FALSE(find(v, action_kind::open));
+        CHECK(f.c.current_state() == gateway::state::waiting);
+        CHECK(f.c.next_deadline() > at_ms(102));
+        f.c.handle_timeout(f.c.next_deadline());
+        v = drain(f.c);
+        REQUIRE(find(v, action_kind::open));
+        CHECK(find(v, action_kind::open)->bytes == "ws://ng.test:8081/ws?shards=2&user_id=42\r\nAuthorization: pw\r\n");
+    }
+    SUBCASE("max_reconnect_attempts = 1: the refused resume still connects fresh (the same attempt); its failure gives up") {
+        nightingale::config cfg = make_config();
+        cfg.engine.max_reconnect_attempts = 1;
+        fixture f(std::move(cfg));
+        f.connect();
+        f.drop(100); // attempt 1: the resume
+        REQUIRE_FALSE(f.c.on_open_refused(400, at_ms(101)));
+        auto v = drain(f.c);
+        REQUIRE(v.size() == 2);
+        CHECK(v[0].a.error == nightingale::errc::session_not_present);
+        CHECK(v[0].a.next == gateway::next_step::new_session);
+        CHECK(v[1].a.kind == action_kind::open);
+        REQUIRE_FALSE(f.c.on_open_refused(503, at_ms(102)));
+        v = drain(f.c);
+        REQUIRE(v.size() == 2);
+        CHECK(v[1].a.error == gateway::errc::gave_up);
+        CHECK(v[1].a.next == gateway::next_step::stop);
+        CHECK(f.c.current_state() == gateway::state::failed);
+    }
     SUBCASE("503 to a resume is retried as a resume") {
         fixture f;
         f.connect();

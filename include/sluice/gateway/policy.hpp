@@ -97,8 +97,11 @@ enum class close_verdict : std::uint8_t {
     /// work). The engine honours "at once" only when the connection that
     /// ended was opened to resume a session; after a fresh connection it is
     /// new_session (so no policy can make it reconnect in a tight loop). The
-    /// attempt still counts toward config::max_reconnect_attempts, and a
-    /// reconnect_delay(code) hook still applies to close codes.
+    /// fresh connect continues the refused attempt, not a new one: neither
+    /// the count of config::max_reconnect_attempts nor the backoff moves
+    /// (the server answered; if the fresh connect fails too, its retry waits
+    /// the backoff from where it was). A reconnect_delay(code) hook still
+    /// applies to close codes.
     new_session_now,
 };
 

@@ -283,7 +283,8 @@ public:
     /// then fatal: failed (start() again to retry); resume / new_session: the
     /// next open after the backoff (the first retry after a ready session is
     /// immediate); new_session_now after a refused resume: the session is
-    /// forgotten and a fresh open is queued now, whatever the backoff. The
+    /// forgotten and a fresh open is queued now, whatever the backoff (it
+    /// continues the refused attempt: reconnect_attempts() stays). The
     /// caller just polls. Errors (nothing changes): not_running (no open is
     /// pending), stale_generation.
     std::error_code on_open_refused(std::uint16_t status, instant now) { return on_open_refused(gen_, status, now); }
@@ -665,19 +666,25 @@ private:
     }
 
     // Schedules the next connection: at once for the first attempt after a
-    // healthy session (or when `at_once`: the backoff is neither waited nor
-    // advanced), then with exponential backoff and jitter.
+    // healthy session, then with exponential backoff and jitter. `at_once`
+    // (new_session_now after a refused resume): the open goes now and the
+    // attempt it continues is not counted again: neither the attempt count
+    // (max_reconnect_attempts) nor the backoff moves. No loop can follow: a
+    // fresh connection cannot be refused at once again, and the next resume
+    // needs a ready session (which starts the count over anyway).
     void reconnect(connect_kind kind, duration min_delay, instant now, bool at_once = false) {
         if (kind == connect_kind::fresh) forget_session();
         mode_ = kind;
-        if (cfg_.max_reconnect_attempts != 0 && attempts_ >= cfg_.max_reconnect_attempts) {
+        if (!at_once && cfg_.max_reconnect_attempts != 0 && attempts_ >= cfg_.max_reconnect_attempts) {
             notice(errc::gave_up, next_step::stop);
             state_ = state::failed;
             return;
         }
         duration delay = duration::zero();
-        if (attempts_ != 0 && !at_once) (void)backoff_.next(delay); // never gives up: max_reconnect_attempts decides
-        ++attempts_;
+        if (!at_once) {
+            if (attempts_ != 0) (void)backoff_.next(delay); // never gives up: max_reconnect_attempts decides
+            ++attempts_;
+        }
         if (delay < min_delay) delay = min_delay;
         if (delay <= duration::zero()) {
             open_transport(kind, now);
