@@ -1,5 +1,6 @@
 // The scanning backends (scalar, SWAR, SSE2, AVX2 when compiled in) agree
-// byte for byte, and the UTF-8 checker agrees with a reference decoder.
+// byte for byte (find_near with find), and the UTF-8 checker agrees with a
+// reference decoder.
 #include <doctest/doctest.h>
 
 #include "support/support.hpp"
@@ -24,9 +25,24 @@ std::vector<std::size_t> stops(const std::string& s) {
     return out;
 }
 
+// find_near (the first block inline) stops where find does, from every start.
+template <d::stop S, class B>
+void near_agrees(const std::string& s) {
+    const char* const end = s.data() + s.size();
+    for (const char* p = s.data(); p <= end; ++p) REQUIRE(d::find_near<S, B>(p, end) == d::find<S, B>(p, end));
+}
+
 template <d::stop S>
 void all_backends_agree(const std::string& s) {
     const auto ref = stops<S, d::scalar_backend>(s);
+    near_agrees<S, d::scalar_backend>(s);
+    near_agrees<S, d::swar_backend>(s);
+#if defined(__SSE2__)
+    near_agrees<S, d::sse2_backend>(s);
+#endif
+#if defined(__AVX2__)
+    near_agrees<S, d::avx2_backend>(s);
+#endif
     CHECK(stops<S, d::swar_backend>(s) == ref);
 #if defined(__SSE2__)
     CHECK(stops<S, d::sse2_backend>(s) == ref);

@@ -585,7 +585,7 @@ const char* read_object(T& out, const char* p, context& c) {
             std::size_t index = c.strict ? n : match_known_key<T>(key, end);
             const bool known = index != n;
             if (!known) {
-                p = find<stop::quote_or_escape>(key, end);
+                p = find_near<stop::quote_or_escape>(key, end);
                 if (p == end) return fail(c, errc::unexpected_end, p);
                 if (*p == '"' && !c.strict) {
                     // A miss of a usable prefix table is final when it could look at the

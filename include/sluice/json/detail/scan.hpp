@@ -271,6 +271,19 @@ inline const char* find(const char* p, const char* end) noexcept {
     }
 }
 
+/// find() with its first block tested inline (no call when the byte is
+/// there, as for the closing quote of a key); the same result.
+template <stop S, class Backend = best_backend>
+[[gnu::always_inline]] inline const char* find_near(const char* p, const char* end) noexcept {
+    if constexpr (Backend::width != 0) {
+        if (static_cast<std::size_t>(end - p) >= Backend::width) {
+            if (const auto m = Backend::template mask<S>(p)) return p + (std::countr_zero(m) >> Backend::shift);
+            p += Backend::width;
+        }
+    }
+    return find<S, Backend>(p, end);
+}
+
 /// Length of the well-formed UTF-8 sequence at p (whose first byte is 0x80 or
 /// above), or 0 when it is malformed or runs past `end`: rejects stray
 /// continuation bytes, overlong forms, UTF-16 surrogates (U+D800..DFFF) and
