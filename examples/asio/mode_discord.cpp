@@ -4,7 +4,7 @@
 // tracker on top, its REST requests performed with http_fetch(). The
 // zlib_stream wrapper passes text messages through; with --compress
 // zlib-stream the URL asks for Discord's transport compression and it
-// inflates the binary messages. zstd_stream asks for zstd-stream itself.
+// inflates the binary messages; likewise zstd_stream with --compress zstd-stream.
 #include <charconv>
 #include <random>
 #include <set>
@@ -111,8 +111,8 @@ private:
         cfg_.gateway_url = opts_.url;
         const std::string compress = opts_.get("compress", "none");
         if (compress == "zlib-stream") cfg_.compress = discord::transport_compression::zlib_stream;
-        else if (compress != "none" && compress != "zstd-stream") return fail_config("--compress is zlib-stream, zstd-stream or none");
-        // zstd-stream: discord::zstd_stream adds "compress=zstd-stream" to the URLs itself.
+        else if (compress == "zstd-stream") cfg_.compress = discord::transport_compression::zstd_stream;
+        else if (compress != "none") return fail_config("--compress is zlib-stream, zstd-stream or none");
         cfg_.engine.wait_for_identify_permit = false; // one shard: nobody to share identifies with
         if (!midjourney()) return true;
 

@@ -459,7 +459,7 @@ TEST_CASE("discord: identify options: presence, large_threshold, properties; con
     CHECK(refused(c) == gw::errc::payload_too_large);
 }
 
-TEST_CASE("discord: gateway URL forms and zlib-stream in the query") {
+TEST_CASE("discord: gateway URL forms and the transport compression in the query") {
     auto url_of = [](std::string_view base, dc::transport_compression z) {
         dc::config c = base_config();
         c.gateway_url = base;
@@ -472,6 +472,8 @@ TEST_CASE("discord: gateway URL forms and zlib-stream in the query") {
     CHECK(url_of("wss://gateway.discord.gg/", dc::transport_compression::none) == "wss://gateway.discord.gg/?v=10&encoding=json");
     CHECK(url_of("wss://gateway.discord.gg/?x=1", dc::transport_compression::zlib_stream) ==
           "wss://gateway.discord.gg/?x=1&v=10&encoding=json&compress=zlib-stream");
+    CHECK(url_of("wss://gateway.discord.gg", dc::transport_compression::zstd_stream) ==
+          "wss://gateway.discord.gg/?v=10&encoding=json&compress=zstd-stream");
 }
 
 TEST_CASE("discord: malformed or oversized frames from the server become notices and a resumable close") {

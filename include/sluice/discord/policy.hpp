@@ -10,7 +10,7 @@
 //    arena on each identify; resume (op 6) and heartbeat (op 1) are written
 //    in place;
 //  - connections go to `gateway_url` + "/?v=10&encoding=json" (plus
-//    "&compress=zlib-stream" when configured); a resume goes to READY's
+//    "&compress=zlib-stream" or "&compress=zstd-stream" when configured); a resume goes to READY's
 //    resume_gateway_url with the same query;
 //  - close codes: close_codes.hpp; our own closes use 4000 (resumable:
 //    anything but 1000/1001 keeps the session), 1000 to end the session, 1009
@@ -84,6 +84,7 @@ inline constexpr gateway::protocol_traits traits = [] {
 enum class transport_compression : std::uint8_t {
     none,
     zlib_stream, ///< "&compress=zlib-stream": wrap the client in discord::zlib_stream (zlib_stream.hpp)
+    zstd_stream, ///< "&compress=zstd-stream": wrap the client in discord::zstd_stream (zstd_stream.hpp)
 };
 
 /// A Discord gateway client's configuration. Views are read only while the
@@ -417,7 +418,7 @@ public:
     /// A refused upgrade: 401/403 stop, anything else is retried after the backoff (gateway::default_open_refused).
     gateway::close_verdict on_open_refused(std::uint16_t status) const noexcept { return gateway::default_open_refused(status); }
 
-    /// `base` with "/?v=N&encoding=json[&compress=zlib-stream]" appended
+    /// `base` with "/?v=N&encoding=json[&compress=zlib-stream|zstd-stream]" appended
     /// ("&..." when base already has a query).
     void append_url(std::string& out, std::string_view base) const {
         out.append(base);
@@ -427,7 +428,11 @@ public:
         out.append("v=");
         detail::append_number(out, std::uint64_t{version_});
         out.append("&encoding=json");
-        if (compress_ == transport_compression::zlib_stream) out.append("&compress=zlib-stream");
+        switch (compress_) {
+        case transport_compression::none: break;
+        case transport_compression::zlib_stream: out.append("&compress=zlib-stream"); break;
+        case transport_compression::zstd_stream: out.append("&compress=zstd-stream"); break;
+        }
     }
 
     transport_compression compression() const noexcept { return compress_; }

@@ -48,9 +48,6 @@ namespace detail {
 /// payload may end where the stream so far ends with 00 00 ff ff.
 class zlib_codec {
 public:
-    /// Empty: the gateway URL asks for zlib-stream through discord::config.
-    static constexpr std::string_view url_parameter{};
-
     zlib_codec() noexcept { ok_ = inflateInit(&z_) == Z_OK; }
     ~zlib_codec() {
         if (ok_) inflateEnd(&z_);

@@ -20,10 +20,9 @@
 // A new connection (on_open) starts a new stream (ZSTD_DCtx_reset, session
 // only: the context's memory is kept). Text messages pass through.
 //
-// discord::config has no zstd value for `compress`: the wrapper adds
-// "compress=zstd-stream" to every open action's URL that has no "compress="
-// (leave config::compress at none).
+// The URL asks for it through the configuration:
 //
+//     cfg.compress = discord::transport_compression::zstd_stream;
 //     discord::zstd_stream<discord::client> bot(cfg, entropy(rng));   // message mode
 //     ws::session<discord::zstd_stream<discord::client>> bytes(...);  // byte mode
 //     bot.decompressor().max_payload = 8 << 20;                       // optional
@@ -63,9 +62,6 @@ namespace detail {
 /// connection; a payload may end where the input stops at a block boundary.
 class zstd_codec {
 public:
-    /// Added to open URLs without "compress=" (discord::config cannot ask for zstd).
-    static constexpr std::string_view url_parameter = "compress=zstd-stream";
-
     /// Largest window accepted, as a power of two (ZSTD_d_windowLogMax),
     /// applied at the next reset(). Bounds the context's memory.
     int max_window_log = 27;

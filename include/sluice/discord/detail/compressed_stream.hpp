@@ -13,14 +13,13 @@
 // run(), one call of the library's streaming function.
 //
 // Includes: <cstddef>, <cstdint>, <cstring> (memcpy), <new> (nothrow new),
-// <string>, <string_view>, <system_error>, <type_traits>, <utility>;
+// <string_view>, <system_error>, <type_traits>, <utility>;
 // core/error.hpp (the table category), core/time.hpp, core/transport.hpp
-// (message_machine, transport_op, open_request).
+// (message_machine, message_type, close_info).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <new>
-#include <string>
 #include <string_view>
 #include <system_error>
 #include <type_traits>
@@ -226,11 +225,9 @@ private:
 /// malformed_frame, closes 4000 and resumes on a new connection; error()
 /// says why). A new connection (on_open, on_close, on_open_refused) starts a
 /// new stream. Text messages pass through.
-///
-/// When `Codec::url_parameter` is not empty (zstd: "compress=zstd-stream"),
-/// open actions whose URL has no "compress=" get it appended, so the gateway
-/// sends the compression the wrapper reads. The rewritten URL lives in the
-/// wrapper until its next poll(), like any entry's bytes.
+/// The URL asks for the compression through discord::config::compress
+/// (transport_compression::zlib_stream / zstd_stream); the wrapper does not
+/// touch the inner machine's actions.
 ///
 /// Not copyable or movable (the libraries' states point into themselves).
 template <message_machine Inner, class Codec>
@@ -267,24 +264,7 @@ public:
     }
     auto handle_timeout(instant now) { return inner_.handle_timeout(now); }
     auto next_deadline() const noexcept { return inner_.next_deadline(); }
-    auto poll() -> decltype(std::declval<Inner&>().poll()) {
-        auto* e = inner_.poll();
-        if constexpr (!Codec::url_parameter.empty()) {
-            if (e != nullptr && e->action.op == transport_op::open) {
-                const open_request req = open_request::parse(e->bytes);
-                if (req.url.find("compress=") == std::string_view::npos) {
-                    url_.assign(req.url);
-                    url_.push_back(req.url.find('?') == std::string_view::npos ? '?' : '&');
-                    url_.append(Codec::url_parameter);
-                    if (req.url.size() != e->bytes.size()) url_.append(e->bytes.substr(req.url.size())); // "\r\n" headers
-                    open_ = *e;
-                    open_.bytes = url_;
-                    return &open_;
-                }
-            }
-        }
-        return e;
-    }
+    auto poll() { return inner_.poll(); }
 
     /// Tagged inputs (generations), when the inner machine has them.
     template <class Gen>
@@ -325,15 +305,11 @@ public:
     /// next connection), or {}.
     std::error_code error() const noexcept { return dec_.error(); }
     /// Heap bytes of the wrapper's buffers (the library's own state not counted).
-    std::size_t buffer_bytes() const noexcept { return dec_.buffer_bytes() + (url_.capacity() > 15 ? url_.capacity() + 1 : 0); }
+    std::size_t buffer_bytes() const noexcept { return dec_.buffer_bytes(); }
 
 private:
-    using entry_type = std::remove_cvref_t<decltype(*std::declval<Inner&>().poll())>;
-
     Inner inner_;
     stream_decompressor<Codec> dec_;
-    std::string url_;    // the last open action's URL with the compress parameter
-    entry_type open_{};  // that action, pointing at url_
 };
 
 } // namespace sluice::discord::detail
