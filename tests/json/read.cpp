@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace json = sluice::json;
@@ -335,6 +337,61 @@ TEST_CASE("read: optional fields, missing or null, are emptied") {
     CHECK(o.b == "new");
     CHECK(rd(o, R"({"a": nul, "c": 2})") == errc::syntax);
     CHECK(rd(o, R"({"a": "x", "c": 2})") == errc::type_mismatch);
+}
+
+// 40 fields (the member dispatch switches over 16 at a time): every other
+// one optional, keys in random order, some left out.
+struct wide {
+    int r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15, r16, r17, r18, r19;
+    std::optional<int> o0; std::optional<int> o1; std::optional<int> o2; std::optional<int> o3; std::optional<int> o4; std::optional<int> o5; std::optional<int> o6; std::optional<int> o7; std::optional<int> o8; std::optional<int> o9; std::optional<int> o10; std::optional<int> o11; std::optional<int> o12; std::optional<int> o13; std::optional<int> o14; std::optional<int> o15; std::optional<int> o16; std::optional<int> o17; std::optional<int> o18; std::optional<int> o19;
+};
+
+TEST_CASE("read: wide structs, keys in any order, missing fields found") {
+    constexpr std::size_t n = sluice::reflect::field_count<wide>;
+    static_assert(n == 40);
+    sluice_test::test_rng rng{0x71de};
+    for (int round = 0; round < 2000; ++round) {
+        std::array<std::size_t, n> order{};
+        for (std::size_t i = 0; i < n; ++i) order[i] = i;
+        for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+        std::array<bool, n> present{};
+        std::string text = "{";
+        for (std::size_t i : order) {
+            present[i] = rng.below(i < 20 ? 64 : 4) != 0; // required fields r0..r19 come first
+            if (!present[i]) continue;
+            if (text.size() > 1) text += rng.below(4) == 0 ? " , " : ",";
+            text += "\"" + std::string(sluice::reflect::field_names<wide>[i]) + "\":" + std::to_string(i * 7 + 1);
+        }
+        text += "}";
+        wide w{};
+        w.o0 = w.o19 = -1; // emptied when missing
+        json::error_info info;
+        const auto ec = json::read(w, text, &info);
+        CAPTURE(text);
+        std::size_t first_missing_required = n;
+        for (std::size_t i = 0; i < 20; ++i)
+            if (!present[i]) {
+                first_missing_required = i;
+                break;
+            }
+        if (first_missing_required != n) {
+            CHECK(ec == errc::missing_field);
+            CHECK(info.path == sluice::reflect::field_names<wide>[first_missing_required]);
+            continue;
+        }
+        REQUIRE_FALSE(ec);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            const auto check = [&](const auto& f, std::size_t i) {
+                if constexpr (std::is_same_v<std::remove_cvref_t<decltype(f)>, int>) {
+                    CHECK(f == static_cast<int>(i * 7 + 1));
+                } else {
+                    CHECK(f.has_value() == present[i]);
+                    if (f) CHECK(*f == static_cast<int>(i * 7 + 1));
+                }
+            };
+            (check(sluice::reflect::get<I>(w), I), ...);
+        }(std::make_index_sequence<n>{});
+    }
 }
 
 TEST_CASE("read: vectors reuse their elements and shrink") {
