@@ -170,9 +170,12 @@ inline bool read_seq_digits(const char*& p, std::uint64_t& v) noexcept {
         digits = 8;
     }
     digits += std::countr_zero(bad) >> 3;
-    if (digits == 0 || (digits > 1 && *p == '0') ||
-        sluice::detail::parse_snowflake(std::string_view(p, static_cast<std::size_t>(digits)), v) != 0)
-        return false;
+    if (digits == 0 || (digits > 1 && *p == '0')) return false;
+    // All digits (found above), at most 15: the value of one or two 8-digit words.
+    namespace sd = sluice::detail;
+    const auto n = static_cast<std::size_t>(digits);
+    v = n <= 8 ? sd::eight_digits_value(sd::load_leading(p, n))
+               : sd::eight_digits_value(sd::load_leading(p, n - 8)) * 100000000 + sd::eight_digits_value(sd::load8(p + n - 8));
     p += digits;
     return true;
 }
