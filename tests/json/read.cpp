@@ -236,6 +236,45 @@ TEST_CASE("read: integers are range-checked") {
     CHECK(rd(i, "12x") == errc::trailing_content);
 }
 
+// read_integer's fast paths (a lone 0, 1..7 digits in one word, up to 19
+// digits) against read_integer_slow, the digit-by-digit general path: the same
+// error, end and value for random numbers and near-numbers, long or short
+// texts, into narrow and wide types.
+template <class Int>
+void integer_paths_agree(const std::string& text, std::size_t at) {
+    const char* const end = text.data() + text.size();
+    const char* p_fast = text.data() + at;
+    const char* p_slow = p_fast;
+    Int fast{7}, slow{7};
+    const errc ef = sluice::json::detail::read_integer(p_fast, end, fast);
+    const errc es = sluice::json::detail::read_integer_slow(p_slow, end, slow);
+    CAPTURE(text);
+    REQUIRE(ef == es);
+    REQUIRE(p_fast == p_slow);
+    REQUIRE(fast == slow);
+}
+
+TEST_CASE("read: integer fast paths agree with the digit loop (randomized)") {
+    sluice_test::test_rng rng{0x1e7};
+    const char others[] = {'.', 'e', 'E', '-', '+', ',', '}', ']', ' ', '"', 'x', '/', ':', '\0', '\xb0'};
+    std::string text;
+    for (int i = 0; i < 200000; ++i) {
+        text.clear();
+        if (rng.below(4) == 0) text.push_back('-');
+        const std::size_t digits = rng.below(5) == 0 ? rng.below(24) : 1 + rng.below(8);
+        for (std::size_t k = 0; k < digits; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
+        if (rng.below(3) == 0 && !text.empty()) text[rng.below(text.size())] = others[rng.below(sizeof others)];
+        if (rng.below(2) == 0) text.push_back(others[rng.below(sizeof others)]);
+        const std::size_t tail = rng.below(2) == 0 ? rng.below(4) : 20 + rng.below(10);
+        for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? ',' : static_cast<char>('0' + rng.below(10)));
+        if (text.empty()) continue;
+        integer_paths_agree<std::int8_t>(text, 0);
+        integer_paths_agree<std::uint32_t>(text, 0);
+        integer_paths_agree<std::int64_t>(text, 0);
+        integer_paths_agree<std::uint64_t>(text, 0);
+    }
+}
+
 TEST_CASE("read: floating point is correctly rounded") {
     double d = 0;
     sluice_test::test_rng rng{11};

@@ -3,12 +3,14 @@
 // 6) and its conversion to integers (fast path, range-checked) and to
 // floating point (exact fast path, else std::from_chars: correctly rounded).
 //
-// Includes: <cfloat> for FLT_EVAL_METHOD; <charconv> for from_chars;
-// <cstdint>; <limits>; <system_error> for std::errc; <type_traits>; error.hpp
-// for errc.
+// Includes: <bit> for countr_zero and endian; <cfloat> for FLT_EVAL_METHOD;
+// <charconv> for from_chars; <cstdint>; <cstring> for memcpy (word loads);
+// <limits>; <system_error> for std::errc; <type_traits>; error.hpp for errc.
+#include <bit>
 #include <cfloat>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <system_error>
 #include <type_traits>
@@ -102,6 +104,23 @@ constexpr errc store_integer(std::uint64_t v, bool negative, Int& out) noexcept 
     return errc{};
 }
 
+// Eight characters loaded little-endian (the first in the low byte): zero
+// when all are '0'..'9', else the lowest nonzero byte is the first that is
+// not (a byte outside 0x30..0x39 breaks its nibble pair; a carry out of a
+// byte happens only when that byte already failed).
+constexpr std::uint64_t non_digit_bytes(std::uint64_t w) noexcept {
+    constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull;
+    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) ^ 0x3333333333333333ull;
+}
+
+// The value of eight digit characters (the first in the low byte): pairs,
+// quads, then the whole, one multiplication each.
+constexpr std::uint64_t eight_digits_value(std::uint64_t w) noexcept {
+    w = ((w & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
+    w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
+    return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
+}
+
 // What may not follow an integer's digits: a fraction or an exponent.
 constexpr bool starts_fraction(char c) noexcept { return c == '.' || (c | 0x20) == 'e'; }
 
@@ -144,6 +163,20 @@ errc read_integer(const char*& p, const char* end, Int& out) noexcept {
         return errc{};
     }
     if (end - q >= 20 && is_digit(*q) && *q != '0') { // up to 19 digits cannot overflow
+        if constexpr (std::endian::native == std::endian::little) {
+            // 1 to 7 digits (counts, sizes, flags): found and valued in one word.
+            std::uint64_t w;
+            std::memcpy(&w, q, 8);
+            if (const std::uint64_t bad = non_digit_bytes(w); bad != 0) {
+                const int n = std::countr_zero(bad) >> 3; // 1..7: *q is a digit
+                const std::uint64_t v = eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
+                q += n;
+                if (starts_fraction(*q)) return errc::type_mismatch;
+                if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
+                p = q;
+                return errc{};
+            }
+        }
         std::uint64_t v = static_cast<unsigned>(*q++ - '0');
         for (const char* limit = q + 18; q != limit && is_digit(*q); ++q) v = v * 10 + static_cast<unsigned>(*q - '0');
         if (!is_digit(*q) && !starts_fraction(*q)) {
