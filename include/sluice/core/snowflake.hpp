@@ -20,7 +20,8 @@
 // Includes: <bit> for endian; <compare> for operator<=>; <cstdint>,
 // <cstddef>; <cstring> for memcpy (8-digit loads); <string_view> for the
 // parse input and the formatted view; <system_error> for std::error_code;
-// <type_traits> for is_constant_evaluated; "errc.hpp" for the core error codes;
+// <type_traits> for is_constant_evaluated; "detail/digits.hpp" (eight digits
+// a word); "errc.hpp" for the core error codes;
 // the SSE4.1 intrinsics when targeted (16 digits in one multiply-add chain,
 // and the quoted form's digits found 32 bytes at a time).
 #include <bit>
@@ -36,6 +37,7 @@
 #include <immintrin.h>
 #endif
 
+#include "detail/digits.hpp"
 #include "errc.hpp"
 
 namespace sluice {
@@ -163,37 +165,6 @@ constexpr int parse_snowflake_digits(std::string_view text, std::uint64_t& out) 
     if (overflow) return static_cast<int>(core_errc::snowflake_out_of_range);
     out = v;
     return 0;
-}
-
-// Eight ASCII bytes loaded little-endian (first character in the low byte):
-// zero when they are all '0'..'9'. A byte outside 0x30..0x39 breaks its
-// nibble pair; a carry out of a byte happens only when that byte already failed.
-constexpr std::uint64_t non_digits(std::uint64_t w) noexcept {
-    constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull;
-    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) ^ 0x3333333333333333ull;
-}
-
-// The value of eight checked digits (first character in the low byte):
-// pairs, then quads, then the whole, one multiplication each.
-constexpr std::uint64_t eight_digits_value(std::uint64_t w) noexcept {
-    w = ((w & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
-    w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
-    return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
-}
-
-inline std::uint64_t load8(const char* p) noexcept {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    return w;
-}
-
-// The first m (0..8) characters at p as eight digits with '0's in front (in
-// the low bytes): a load at p shifted up. Needs 8 readable bytes at p.
-inline std::uint64_t load_leading(const char* p, std::size_t m) noexcept {
-    constexpr std::uint64_t zeros = 0x3030303030303030ull; // "00000000"
-    if (m == 0) return zeros;
-    if (m == 8) return load8(p);
-    return (load8(p) << (8 * (8 - m))) | (zeros >> (8 * m)); // 0 < m < 8: shifts below 64
 }
 
 #if defined(__SSE4_1__)

@@ -5,7 +5,8 @@
 //
 // Includes: <bit> for countr_zero and endian; <cfloat> for FLT_EVAL_METHOD;
 // <charconv> for from_chars; <cstdint>; <cstring> for memcpy (word loads);
-// <limits>; <system_error> for std::errc; <type_traits>; error.hpp for errc.
+// <limits>; <system_error> for std::errc; <type_traits>; core/detail/digits.hpp
+// (eight digits a word); error.hpp for errc.
 #include <bit>
 #include <cfloat>
 #include <charconv>
@@ -15,6 +16,7 @@
 #include <system_error>
 #include <type_traits>
 
+#include <sluice/core/detail/digits.hpp>
 #include <sluice/json/error.hpp>
 
 namespace sluice::json::detail {
@@ -104,23 +106,6 @@ constexpr errc store_integer(std::uint64_t v, bool negative, Int& out) noexcept 
     return errc{};
 }
 
-// Eight characters loaded little-endian (the first in the low byte): zero
-// when all are '0'..'9', else the lowest nonzero byte is the first that is
-// not (a byte outside 0x30..0x39 breaks its nibble pair; a carry out of a
-// byte happens only when that byte already failed).
-constexpr std::uint64_t non_digit_bytes(std::uint64_t w) noexcept {
-    constexpr std::uint64_t highs = 0xF0F0F0F0F0F0F0F0ull;
-    return ((w & highs) | (((w + 0x0606060606060606ull) & highs) >> 4)) ^ 0x3333333333333333ull;
-}
-
-// The value of eight digit characters (the first in the low byte): pairs,
-// quads, then the whole, one multiplication each.
-constexpr std::uint64_t eight_digits_value(std::uint64_t w) noexcept {
-    w = ((w & 0x0F0F0F0F0F0F0F0Full) * 2561) >> 8;
-    w = ((w & 0x00FF00FF00FF00FFull) * 6553601) >> 16;
-    return ((w & 0x0000FFFF0000FFFFull) * 42949672960001ull) >> 32;
-}
-
 // What may not follow an integer's digits: a fraction or an exponent.
 constexpr bool starts_fraction(char c) noexcept { return c == '.' || (c | 0x20) == 'e'; }
 
@@ -167,9 +152,9 @@ errc read_integer(const char*& p, const char* end, Int& out) noexcept {
             // 1 to 7 digits (counts, sizes, flags): found and valued in one word.
             std::uint64_t w;
             std::memcpy(&w, q, 8);
-            if (const std::uint64_t bad = non_digit_bytes(w); bad != 0) {
+            if (const std::uint64_t bad = sluice::detail::non_digits(w); bad != 0) {
                 const int n = std::countr_zero(bad) >> 3; // 1..7: *q is a digit
-                const std::uint64_t v = eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
+                const std::uint64_t v = sluice::detail::eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
                 q += n;
                 if (starts_fraction(*q)) return errc::type_mismatch;
                 if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
