@@ -14,6 +14,7 @@
 #include <sluice/discord.hpp>
 #include <sluice/midjourney.hpp>
 
+#include "../support/discord_config.hpp"
 #include "../support/sequence.hpp"
 
 #include <cstdint>
@@ -43,13 +44,6 @@ struct run {
     fuzz_script::sequence_watch seq; // dispatch sequences increase within a session
     std::int64_t now_ms = 0;
 
-    static dc::config cfg() {
-        dc::config k;
-        k.token = "token";
-        k.engine.wait_for_identify_permit = false;
-        k.engine.max_inbound = 1 << 16;
-        return k;
-    }
     static mj::config mjcfg() {
         mj::config k;
         k.rest.authorization = "token";
@@ -58,7 +52,7 @@ struct run {
         k.imagine_version = snowflake(1);
         return k;
     }
-    run() : c(cfg(), entropy(rng)), t(mjcfg()) {}
+    run() : c(fuzz_script::discord_config(), entropy(rng)), t(mjcfg()) {}
 
     instant now() const { return instant::from_ns(now_ms * 1'000'000); }
 

@@ -27,6 +27,7 @@
 #include <sluice/discord.hpp>
 #include <sluice/midjourney.hpp>
 
+#include "../support/discord_config.hpp"
 #include "../support/script.hpp"
 
 #include <chrono>
@@ -72,13 +73,6 @@ struct run {
     std::map<std::uint64_t, job_record> jobs;  // every job submitted
     std::deque<std::uint64_t> requests;        // HTTP requests handed out, not answered
 
-    static dc::config cfg() {
-        dc::config k;
-        k.token = "token";
-        k.engine.wait_for_identify_permit = false;
-        k.engine.max_inbound = 1 << 16;
-        return k;
-    }
     static mj::config mjcfg(std::uint8_t setup) {
         mj::config k;
         k.rest.authorization = "token";
@@ -93,7 +87,7 @@ struct run {
         k.job_timeout = std::chrono::minutes(2);
         return k;
     }
-    explicit run(std::uint8_t setup) : c(cfg(), entropy(rng)), t(mjcfg(setup)) {}
+    explicit run(std::uint8_t setup) : c(fuzz_script::discord_config(), entropy(rng)), t(mjcfg(setup)) {}
 
     void drain_tracker() {
         while (const mj::entry* e = t.poll()) {

@@ -21,6 +21,7 @@
 #include <sluice/discord.hpp>
 #include <sluice/ws.hpp>
 
+#include "../support/discord_config.hpp"
 #include "../support/script.hpp"
 #include "../support/sequence.hpp"
 
@@ -73,19 +74,12 @@ struct run {
     bool upgraded_request = false; // the upgrade request of this socket went out
     std::string accept;            // the expected Sec-WebSocket-Accept of this socket
 
-    static dc::config cfg() {
-        dc::config k;
-        k.token = "token";
-        k.engine.wait_for_identify_permit = false;
-        k.engine.max_inbound = 1 << 16;
-        return k;
-    }
     static ws::client_options opts() {
         ws::client_options o;
         o.max_message_size = 1 << 16;
         return o;
     }
-    run() : s(entropy(ws_rng), opts(), cfg(), entropy(rng)) {}
+    run() : s(entropy(ws_rng), opts(), fuzz_script::discord_config(), entropy(rng)) {}
 
     void drain() {
         while (const auto* e = s.poll()) {
