@@ -556,7 +556,10 @@ class SingyeongTest(unittest.TestCase):
 
 # ----- Discord: transport compression -----------------------------------------------------
 
-class DiscordZlibTest(unittest.TestCase):
+class DiscordCompressionTest(unittest.TestCase):
+    IDENTIFY = json.dumps({"op": 2, "d": {"token": "t", "intents": 1,
+                                          "properties": {"os": "x", "browser": "y", "device": "z"}}})
+
     @staticmethod
     async def inflate_next(ws, z) -> Any:
         """One payload of the zlib stream: binary messages up to the 00 00 ff ff suffix."""
@@ -567,24 +570,50 @@ class DiscordZlibTest(unittest.TestCase):
             buf += msg
         return json.loads(z.decompress(buf))
 
+    @staticmethod
+    async def unzstd_next(ws, d) -> Any:
+        """One payload of the zstd stream: binary messages until what they
+        decompress to is a whole JSON value (each payload ends a flushed block)."""
+        out = b""
+        while True:
+            msg = await asyncio.wait_for(ws.recv(), TIMEOUT)
+            assert isinstance(msg, bytes), msg
+            out += d.decompress(msg)
+            try:
+                return json.loads(out)
+            except ValueError:
+                continue
+
+    async def session(self, p, query: str, next_payload) -> None:
+        async with websockets.connect(p.url("/?v=10&encoding=json&compress=" + query), compression=None) as ws:
+            hello = await next_payload(ws)
+            self.assertEqual(hello["op"], 10)
+            await ws.send(self.IDENTIFY)
+            ready = await next_payload(ws)
+            self.assertEqual((ready["op"], ready["t"]), (0, "READY"))
+            self.assertEqual((await next_payload(ws))["t"], "GUILD_CREATE")
+
     def test_zlib_stream_whole_and_chunked(self):
         import zlib
         for chunk in ("0", "16"):
             async def body() -> None:
                 async with PeerProcess("discord_peer.py", "--token", "t", "--zlib-chunk", chunk) as p:
-                    async with websockets.connect(p.url("/?v=10&encoding=json&compress=zlib-stream"), compression=None) as ws:
-                        z = zlib.decompressobj()  # one context for the connection
-                        hello = await self.inflate_next(ws, z)
-                        self.assertEqual(hello["op"], 10)
-                        await ws.send(json.dumps({"op": 2, "d": {"token": "t", "intents": 1,
-                                                                 "properties": {"os": "x", "browser": "y", "device": "z"}}}))
-                        ready = await self.inflate_next(ws, z)
-                        self.assertEqual((ready["op"], ready["t"]), (0, "READY"))
-                        self.assertEqual((await self.inflate_next(ws, z))["t"], "GUILD_CREATE")
+                    z = zlib.decompressobj()  # one context for the connection
+                    await self.session(p, "zlib-stream", lambda ws: self.inflate_next(ws, z))
                     # Without compress, frames stay text.
                     async with websockets.connect(p.url("/?v=10&encoding=json"), compression=None) as ws:
                         self.assertEqual((await recv_json(ws))["op"], 10)
-                    self.assertEqual(await status_of(p.url("/?v=10&encoding=json&compress=zstd-stream")), 400)
+                    self.assertEqual(await status_of(p.url("/?v=10&encoding=json&compress=brotli")), 400)
+            with self.subTest(chunk=chunk):
+                run(body())
+
+    def test_zstd_stream_whole_and_chunked(self):
+        import zstandard
+        for chunk in ("0", "16"):
+            async def body() -> None:
+                async with PeerProcess("discord_peer.py", "--token", "t", "--zstd-chunk", chunk) as p:
+                    d = zstandard.ZstdDecompressor().decompressobj()  # one context for the connection
+                    await self.session(p, "zstd-stream", lambda ws: self.unzstd_next(ws, d))
             with self.subTest(chunk=chunk):
                 run(body())
 
