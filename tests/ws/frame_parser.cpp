@@ -149,4 +149,72 @@ TEST_CASE("frame_parser: errors are found as soon as the bytes that show them ar
     CHECK(p.error() == ws::errc::masked_frame);
 }
 
+TEST_CASE("frame_parser: next_whole_message takes exactly the frames next() gives whole, with the same header and payload") {
+    // Random headers around the edges (every opcode, RSV and mask bits, 7-,
+    // 16- and 64-bit lengths, minimal or not, short inputs, a fragmented
+    // message in progress, a small payload limit): the fast path either
+    // declines without consuming anything or agrees with next().
+    sluice_test::test_rng rng{7};
+    const auto pick = [&](std::uint64_t n) { return static_cast<std::size_t>(rng.next() % n); };
+    std::size_t taken = 0, declined = 0;
+    for (int round = 0; round < 20000; ++round) {
+        std::string input;
+        input += static_cast<char>(pick(4) == 0 ? pick(256) : (pick(8) == 0 ? 0x00 : 0x80) | (pick(4) == 0 ? 0x40 : 0) | (1 + pick(2)));
+        const std::size_t form = pick(4);
+        const std::size_t size = form == 0 ? pick(126) : form == 1 ? 100 + pick(400) : form == 2 ? pick(130) : 65536 + pick(10);
+        const bool masked = pick(16) == 0;
+        if (form == 0 || (form == 2 && size < 126 && pick(2) == 0)) {
+            input += static_cast<char>((masked ? 0x80 : 0) | size);
+        } else if (size <= 0xFFFF && form != 3) {
+            input += static_cast<char>((masked ? 0x80 : 0) | 126);
+            input += static_cast<char>(size >> 8);
+            input += static_cast<char>(size & 0xFF);
+        } else {
+            input += static_cast<char>((masked ? 0x80 : 0) | 127);
+            for (int i = 7; i >= 0; --i) input += static_cast<char>((size >> (8 * i)) & 0xFF);
+        }
+        for (std::size_t i = 0; i < size; ++i) input += static_cast<char>('a' + pick(26));
+        input += "tail";
+        input.resize(pick(4) == 0 ? pick(input.size() + 1) : input.size()); // sometimes cut short
+        const std::size_t limit = pick(4) == 0 ? pick(600) : std::size_t{16} << 20;
+
+        ws::frame_parser fast, slow;
+        if (pick(8) == 0) { // a fragmented message in progress: only next() may go on
+            const std::string first = frame(1, "ab", false);
+            std::string_view a = first, b = first;
+            while (fast.next(a).kind != ws::frame_parser::step_kind::need_more) {}
+            while (slow.next(b).kind != ws::frame_parser::step_kind::need_more) {}
+        }
+        std::string_view in_fast = input, in_slow = input;
+        std::string_view payload;
+        if (!fast.next_whole_message(in_fast, limit, payload)) {
+            ++declined;
+            CHECK(in_fast.size() == input.size());
+            CHECK_FALSE(fast.error());
+            continue;
+        }
+        ++taken;
+        const auto h = slow.next(in_slow);
+        REQUIRE(h.kind == ws::frame_parser::step_kind::header);
+        CHECK(slow.header().fin);
+        CHECK(slow.header().op == fast.header().op);
+        CHECK(slow.header().length == fast.header().length);
+        CHECK(payload.size() <= limit);
+        if (h.frame_done) {
+            CHECK(payload.empty());
+        } else {
+            const auto s = slow.next(in_slow);
+            REQUIRE(s.kind == ws::frame_parser::step_kind::payload);
+            CHECK(s.frame_done);
+            CHECK(s.payload.data() == payload.data());
+            CHECK(s.payload.size() == payload.size());
+        }
+        CHECK(in_slow.data() == in_fast.data());
+        CHECK_FALSE(fast.in_message());
+        CHECK(fast.payload_remaining() == 0);
+    }
+    CHECK(taken > 1000); // both sides of the test are exercised
+    CHECK(declined > 3000);
+}
+
 } // TEST_SUITE

@@ -361,6 +361,17 @@ private:
     }
 
     entry frame_step(std::string_view& in) {
+        // A whole unfragmented message at the front of `in` (the usual read): in place, one step.
+        if (std::string_view payload; frames_.next_whole_message(in, options_.max_message_size, payload)) {
+            type_ = frames_.header().op == opcode::text ? message_type::text : message_type::binary;
+            if (type_ == message_type::text && !is_valid_utf8(payload)) {
+                in = {};
+                return finish(errc::invalid_utf8, true);
+            }
+            action a = make_action(action_kind::message);
+            a.type = type_;
+            return {a, payload};
+        }
         for (;;) {
             const frame_parser::step s = frames_.next(in);
             switch (s.kind) {

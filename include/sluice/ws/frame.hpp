@@ -83,6 +83,36 @@ public:
         return next_header(in);
     }
 
+    /// The common case in one step: when the parser is between messages and
+    /// `in` starts with a whole unfragmented text or binary frame (FIN set, no
+    /// reserved bits, unmasked, payload of at most `max_payload` bytes, 7- or
+    /// 16-bit length), consumes it, sets header() as the header step would and
+    /// returns its payload (a view into `in`'s bytes). Returns false and
+    /// consumes nothing otherwise; next() then gives the same frame in steps,
+    /// with any error it has. Never fails the parser.
+    bool next_whole_message(std::string_view& in, std::size_t max_payload, std::string_view& payload) noexcept {
+        if (remaining_ != 0 || have_ != 0 || in_message_ || in.size() < 2 || ec_) return false;
+        const auto* h = reinterpret_cast<const unsigned char*>(in.data());
+        if ((h[0] & 0xFE) != 0x80 || (h[0] & 0x03) == 0) return false; // FIN, no RSV, opcode text (1) or binary (2)
+        std::size_t size = h[1];                                         // 0..125, 126: a 16-bit length; mask bit clear
+        std::size_t at = 2;
+        if (size == 126) {
+            if (in.size() < 4) return false;
+            size = std::size_t{h[2]} << 8 | h[3];
+            if (size < 126) return false; // non-minimal: next() reports it
+            at = 4;
+        } else if (size > 126) {
+            return false; // 64-bit length or the mask bit
+        }
+        if (size > max_payload || in.size() - at < size) return false;
+        header_.fin = true;
+        header_.op = opcode{static_cast<std::uint8_t>(h[0] & 0x0F)};
+        header_.length = size;
+        payload = in.substr(at, size);
+        in.remove_prefix(at + size);
+        return true;
+    }
+
     /// The header of the current frame, after a header step.
     const frame_header& header() const noexcept { return header_; }
     /// Payload bytes of the current frame not yet returned.
