@@ -168,18 +168,64 @@ constexpr int parse_snowflake_digits(std::string_view text, std::uint64_t& out) 
 }
 
 #if defined(__SSE4_1__)
-// The value of the 16 characters at p when all are digits (else false):
+// The value of the 16 characters at p, which the caller checked are digits:
 // digit pairs, quads and eights by multiply-adds, most significant first.
-inline bool sixteen_digits(const char* p, std::uint64_t& out) noexcept {
+inline std::uint64_t sixteen_digits_value(const char* p) noexcept {
     const __m128i d = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) != 0xFFFF) return false;
     __m128i t = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
     t = _mm_madd_epi16(t, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
     t = _mm_packus_epi32(t, t); // four 4-digit values, each below 10000
     t = _mm_madd_epi16(t, _mm_setr_epi16(10000, 1, 10000, 1, 10000, 1, 10000, 1));
-    out = std::uint64_t{static_cast<std::uint32_t>(_mm_cvtsi128_si32(t))} * 100000000 +
-          static_cast<std::uint32_t>(_mm_extract_epi32(t, 1));
+    return std::uint64_t{static_cast<std::uint32_t>(_mm_cvtsi128_si32(t))} * 100000000 +
+           static_cast<std::uint32_t>(_mm_extract_epi32(t, 1));
+}
+
+// The value of the 16 characters at p when all are digits (else false).
+inline bool sixteen_digits(const char* p, std::uint64_t& out) noexcept {
+    const __m128i d = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) != 0xFFFF) return false;
+    out = sixteen_digits_value(p);
     return true;
+}
+
+// from_quoted_chars (below) where 32 bytes at `first` are readable: 16..19
+// digits and the quote found in two 16-byte compares. Inlined into the JSON
+// reader: no call, no saved registers.
+[[gnu::always_inline]] inline const char* quoted_snowflake_32(const char* first, std::uint64_t& out) noexcept {
+    // Which of the 32 bytes are digits: 16..19 of them, then the quote.
+    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
+    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + 16)), zero);
+    const auto digits_in = [nine](__m128i d) {
+        return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)));
+    };
+    const std::uint32_t digits = digits_in(a) | digits_in(b) << 16;
+    const int n = std::countr_one(digits);
+    if (n < 16 || n > 19 || first[n] != '"') return nullptr;
+    const std::uint64_t low16 = sixteen_digits_value(first + n - 16); // digits, checked above
+    // The 0..3 digits before them, without a branch on their count: the
+    // first 4 bytes shifted so that those digits end at the top byte
+    // (zeros below), then d0 * 1000 + d1 * 100 + d2 * 10 + d3.
+    const auto head_count = static_cast<unsigned>(n - 16);
+    std::uint32_t w = static_cast<std::uint32_t>(_mm_cvtsi128_si32(a)); // the first 4 bytes, '0' taken off
+    w = static_cast<std::uint32_t>((std::uint64_t{w} << (8 * (4 - head_count))) & 0xFFFFFFFFu);
+    const std::uint32_t pairs = ((w * 10) + (w >> 8)) & 0x00FF00FFu; // d0 * 10 + d1, d2 * 10 + d3
+    const std::uint64_t head = (pairs & 0xFF) * 100 + (pairs >> 16);
+    out = head * 10000000000000000ull + low16;
+    return first + n + 1;
+}
+
+// from_quoted_chars near the end of the text (the last field): the same on a
+// zero-padded copy. Out of line: rare, and its buffer would cost the fast path.
+[[gnu::noinline]] inline const char* quoted_snowflake_near_end(const char* first, const char* end, snowflake& out) noexcept {
+    if (end - first < 17) return nullptr; // not even 16 digits and the quote
+    char padded[32] = {};
+    std::memcpy(padded, first, static_cast<std::size_t>(end - first));
+    std::uint64_t v = 0;
+    const char* const q = quoted_snowflake_32(padded, v);
+    if (!q) return nullptr;
+    out = snowflake(v);
+    return first + (q - padded);
 }
 #endif
 
@@ -246,42 +292,17 @@ constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcep
 /// only inside [first, end); takes the fast path only where SSE4.1 is targeted.
 [[nodiscard]] inline const char* from_quoted_chars(const char* first, const char* end, snowflake& out) noexcept {
 #if defined(__SSE4_1__)
-    if (end - first < 32) { // near the end of the text (the last field): the same on a padded copy
-        if (end - first < 17) return nullptr; // not even 16 digits and the quote
-        char padded[32] = {};
-        std::memcpy(padded, first, static_cast<std::size_t>(end - first));
-        const char* const q = from_quoted_chars(padded, padded + 32, out);
-        return q ? first + (q - padded) : nullptr;
-    }
-    {
-        // Which of the 32 bytes are digits: 16..19 of them, then the quote.
-        const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-        const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
-        const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + 16)), zero);
-        const auto digits_in = [nine](__m128i d) {
-            return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)));
-        };
-        const std::uint32_t digits = digits_in(a) | digits_in(b) << 16;
-        const int n = std::countr_one(digits);
-        if (n < 16 || n > 19 || first[n] != '"') return nullptr;
-        std::uint64_t low16 = 0;
-        (void)detail::sixteen_digits(first + n - 16, low16); // digits, checked above
-        // The 0..3 digits before them, without a branch on their count: the
-        // first 4 bytes shifted so that those digits end at the top byte
-        // (zeros below), then d0 * 1000 + d1 * 100 + d2 * 10 + d3.
-        const auto head_count = static_cast<unsigned>(n - 16);
-        std::uint32_t w = static_cast<std::uint32_t>(_mm_cvtsi128_si32(a)); // the first 4 bytes, '0' taken off
-        w = static_cast<std::uint32_t>((std::uint64_t{w} << (8 * (4 - head_count))) & 0xFFFFFFFFu);
-        const std::uint32_t pairs = ((w * 10) + (w >> 8)) & 0x00FF00FFu; // d0 * 10 + d1, d2 * 10 + d3
-        const std::uint64_t head = (pairs & 0xFF) * 100 + (pairs >> 16);
-        out = snowflake(head * 10000000000000000ull + low16);
-        return first + n + 1;
-    }
-#endif
+    if (end - first < 32) return detail::quoted_snowflake_near_end(first, end, out);
+    std::uint64_t v = 0;
+    const char* const q = detail::quoted_snowflake_32(first, v);
+    if (q) out = snowflake(v);
+    return q;
+#else
     static_cast<void>(first);
     static_cast<void>(end);
     static_cast<void>(out);
     return nullptr;
+#endif
 }
 
 /// Generates unique, strictly increasing snowflakes for one (worker, process)

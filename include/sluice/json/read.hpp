@@ -344,12 +344,10 @@ concept quoted_fast_path = requires(const char* p, T& v) {
     { from_quoted_chars(p, p, v) } -> std::same_as<const char*>;
 };
 
+// A string-coded value by its general path: the string up to its quote,
+// then from_chars (a string with escapes decoded first).
 template <class T>
-const char* read_coded(T& out, const char* p, context& c) {
-    if (*p != '"') return mismatch(c, p);
-    if constexpr (quoted_fast_path<T>) {
-        if (const char* q = from_quoted_chars(p + 1, c.end, out)) return q;
-    }
+const char* read_coded_string(T& out, const char* p, context& c) {
     // Plain ASCII up to the closing quote (ids, numbers as strings): one scan.
     if (const char* q = find<stop::string_special>(p + 1, c.end); q != c.end && *q == '"') {
         if (from_chars(std::string_view(p + 1, static_cast<std::size_t>(q - p - 1)), out)) return fail(c, errc::invalid_value, p);
@@ -360,6 +358,39 @@ const char* read_coded(T& out, const char* p, context& c) {
     if (!q) return c.error == errc::escaped_string_view ? read_coded_escaped(out, p, c) : q;
     if (from_chars(text, out)) return fail(c, errc::invalid_value, p);
     return q;
+}
+
+// read_coded_string out of line, behind a type's fast path: what the fast
+// path leaves is rare, and inlined it would make the fast path save and
+// restore registers on every call.
+template <class T>
+[[gnu::noinline]] const char* read_coded_slow(T& out, const char* p, context& c) {
+    return read_coded_string(out, p, c);
+}
+
+// A value whose string may run to within 32 bytes of the end of the text
+// (the last field): the fast path, then the general one. Out of line, as
+// the fast path's own near-end handling would again cost the usual case
+// saved registers.
+template <class T>
+[[gnu::noinline]] const char* read_coded_near_end(T& out, const char* p, context& c) {
+    if (const char* q = from_quoted_chars(p + 1, c.end, out)) return q;
+    return read_coded_string(out, p, c);
+}
+
+template <class T>
+const char* read_coded(T& out, const char* p, context& c) {
+    if (*p != '"') return mismatch(c, p);
+    if constexpr (quoted_fast_path<T>) {
+        // Same results either way; the split only keeps this path a leaf
+        // (from_quoted_chars inlined here sees 32 readable bytes after the quote).
+        const char* const first = p + 1;
+        if (c.end - first < 32) return read_coded_near_end(out, p, c);
+        if (const char* q = from_quoted_chars(first, c.end, out)) return q;
+        return read_coded_slow(out, p, c);
+    } else {
+        return read_coded_string(out, p, c);
+    }
 }
 
 inline const char* read_raw(raw& out, const char* p, context& c) noexcept {

@@ -1,0 +1,105 @@
+// read()'s fast paths against its general ones: each split of a reader into
+// an inlined usual case and an out-of-line rest must give the same position,
+// error, error offset and value as the general path, also near the end of
+// the text. Random inputs; each text is copied into a buffer of its exact
+// size, so that a read past its end shows under ASan.
+#include <doctest/doctest.h>
+
+#include "support/support.hpp"
+
+#include <sluice/core/snowflake.hpp>
+#include <sluice/json/read.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace json = sluice::json;
+using json::errc;
+using json::detail::context;
+
+namespace {
+
+// The text in a heap block of exactly its size.
+struct exact_text {
+    std::unique_ptr<char[]> buf;
+    std::size_t n;
+    explicit exact_text(std::string_view s) : buf(new char[s.size() ? s.size() : 1]), n(s.size()) {
+        for (std::size_t i = 0; i < n; ++i) buf[i] = s[i];
+    }
+    const char* begin() const { return buf.get(); }
+    const char* end() const { return buf.get() + n; }
+};
+
+context make_context(const char* end) { return context{end, 64, false, errc{}, nullptr, nullptr}; }
+
+// Two readers' results: the same end position (or both null with the same
+// error and offset) and the same value.
+template <class T>
+void same_results(const char* qa, const context& ca, const T& a, const char* qb, const context& cb, const T& b) {
+    REQUIRE(qa == qb);
+    if (!qa) {
+        REQUIRE(ca.error == cb.error);
+        REQUIRE(ca.error_at == cb.error_at);
+    }
+    REQUIRE(a == b);
+}
+
+// Random digits (sometimes with another byte inside), then a quote or another
+// byte, then 0..40 bytes of tail.
+std::string random_quoted_digits(sluice_test::test_rng& rng) {
+    const char others[] = {'"', '\\', '/', ':', 'a', '\0', '\x80', '\xc3', '0', '9', ' ', 'u'};
+    std::string text = "\"";
+    const std::size_t n = rng.below(4) == 0 ? rng.below(23) : 16 + rng.below(4);
+    for (std::size_t k = 0; k < n; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
+    if (n != 0 && rng.below(8) == 0) text[1 + rng.below(n)] = others[rng.below(sizeof others)];
+    if (rng.below(16) == 0) text.insert(1 + rng.below(n + 1), "\\u0031"); // an escaped digit
+    text.push_back(rng.below(6) != 0 ? '"' : others[rng.below(sizeof others)]);
+    const std::size_t tail = rng.below(3) == 0 ? 0 : rng.below(41);
+    for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? '"' : static_cast<char>(rng.next()));
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("read fast paths: a snowflake's quoted fast path agrees with the general path (randomized)") {
+    sluice_test::test_rng rng{0x5f1a};
+    for (int i = 0; i < 200000; ++i) {
+        const std::string s = random_quoted_digits(rng);
+        const exact_text t(s);
+        CAPTURE(s);
+        context ca = make_context(t.end()), cb = make_context(t.end());
+        sluice::snowflake a{7}, b{7};
+        const char* qa = json::detail::read_coded(a, t.begin(), ca);
+        const char* qb = json::detail::read_coded_string(b, t.begin(), cb);
+        same_results(qa, ca, a, qb, cb, b);
+    }
+}
+
+TEST_CASE("read fast paths: snowflake fields at every distance from the end of the text") {
+    struct ids {
+        sluice::snowflake id;
+        std::optional<sluice::snowflake> other;
+    };
+    const std::string id = "1176296352211234816";
+    for (const std::string& value : {id, id.substr(0, 16), id.substr(0, 17), id.substr(0, 15), id + "9", "x" + id}) {
+        for (std::size_t spaces = 0; spaces < 40; ++spaces) {
+            const std::string s = R"({"other":null,"id":")" + value + "\"" + std::string(spaces, ' ') + "}";
+            const exact_text t(s);
+            CAPTURE(s);
+            ids got{};
+            json::error_info info;
+            const std::error_code ec = json::read(got, std::string_view(t.begin(), t.n), &info);
+            sluice::snowflake want;
+            if (sluice::from_chars(value, want)) {
+                CHECK(ec == errc::invalid_value);
+                CHECK(info.offset == s.find(value) - 1);
+                CHECK(info.path == "id");
+            } else {
+                REQUIRE_FALSE(ec);
+                CHECK(got.id == want);
+            }
+        }
+    }
+}
