@@ -121,6 +121,29 @@ TEST_CASE("write: string escaping") {
     }
 }
 
+TEST_CASE("write: short strings taken whole give what the general path gives") {
+    // Lengths around the 64-byte limit and the 16/32-byte blocks, with and
+    // without bytes to escape, valid and broken UTF-8, at any position.
+    sluice_test::test_rng rng{11};
+    const char special[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\x80', '\xC3', '\xA9', '\xF0', '\xFF', ' ', '\0'};
+    for (int round = 0; round < 40000; ++round) {
+        std::string s(rng.below(80), 'x');
+        for (auto& ch : s) {
+            if (rng.below(3) == 0) ch = static_cast<char>('a' + rng.below(26));
+            if (rng.below(40) == 0) ch = special[rng.below(sizeof special)];
+        }
+        if (rng.below(4) == 0 && !s.empty()) s[rng.below(s.size())] = special[rng.below(sizeof special)];
+        std::string fast = "pre", general = "pre";
+        const json::errc a = json::detail::write_string(s, fast);
+        const json::errc b = json::detail::write_string_general(s, general);
+        REQUIRE(a == b);
+        if (a == json::errc{}) CHECK(fast == general);
+    }
+    CHECK(w(std::string(64, 'a')) == "\"" + std::string(64, 'a') + "\"");
+    CHECK(w(std::string(63, 'a') + "\n") == "\"" + std::string(63, 'a') + "\\n\"");
+    CHECK(w(std::string(65, 'a')) == "\"" + std::string(65, 'a') + "\"");
+}
+
 TEST_CASE("write: errors leave the buffer as it was") {
     std::string out = "prefix";
     CHECK(json::write(std::string("bad \xC0\xAF utf8"), out) == errc::invalid_utf8);

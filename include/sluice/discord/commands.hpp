@@ -94,24 +94,30 @@ struct identify_properties {
 
 namespace detail {
 
+// Appends a string literal (its length known at compile time: no strlen call).
+template <std::size_t N>
+inline void put(std::string& out, const char (&text)[N]) {
+    out.append(text, N - 1);
+}
+
 // Appends `n` in decimal.
 inline void append_number(std::string& out, std::uint64_t n) {
     char buf[24];
     const auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, r.ptr);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 inline void append_number(std::string& out, std::int64_t n) {
     char buf[24];
     const auto r = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, r.ptr);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 // The body of a presence ({"since":..,"activities":[..],"status":..,"afk":..}).
 inline std::error_code append_presence(std::string& out, const presence_update& p) {
-    out.append("{\"since\":");
+    detail::put(out, "{\"since\":");
     if (p.since) append_number(out, *p.since);
-    else out.append("null");
-    out.append(",\"activities\":[");
+    else detail::put(out, "null");
+    detail::put(out, ",\"activities\":[");
     bool first = true;
     for (const activity& a : p.activities) {
         if (a.name.empty()) return errc::invalid_argument;
@@ -119,10 +125,10 @@ inline std::error_code append_presence(std::string& out, const presence_update& 
         first = false;
         if (auto ec = json::write(a, out)) return ec;
     }
-    out.append("],\"status\":");
+    detail::put(out, "],\"status\":");
     if (p.status.empty()) return errc::invalid_argument;
     if (auto ec = json::write(p.status, out)) return ec;
-    out.append(",\"afk\":");
+    detail::put(out, ",\"afk\":");
     out.append(p.afk ? "true" : "false");
     out.push_back('}');
     return {};
@@ -138,9 +144,9 @@ inline std::error_code finish(std::string& out, std::size_t mark, std::error_cod
 
 /// {"op":1,"d":seq|null}. Cannot fail.
 inline void write_heartbeat(std::string& out, std::optional<std::uint64_t> seq) {
-    out.append("{\"op\":1,\"d\":");
+    detail::put(out, "{\"op\":1,\"d\":");
     if (seq) detail::append_number(out, *seq);
-    else out.append("null");
+    else detail::put(out, "null");
     out.push_back('}');
 }
 
@@ -148,7 +154,7 @@ inline void write_heartbeat(std::string& out, std::optional<std::uint64_t> seq) 
 /// name, an empty status), json::errc::invalid_utf8.
 inline std::error_code write_presence_update(std::string& out, const presence_update& p) {
     const std::size_t mark = out.size();
-    out.append("{\"op\":3,\"d\":");
+    detail::put(out, "{\"op\":3,\"d\":");
     std::error_code ec = detail::append_presence(out, p);
     if (!ec) out.push_back('}');
     return detail::finish(out, mark, ec);
@@ -156,21 +162,21 @@ inline std::error_code write_presence_update(std::string& out, const presence_up
 
 /// Op 4. Cannot fail.
 inline std::error_code write_voice_state_update(std::string& out, const voice_state_update& v) {
-    out.append("{\"op\":4,\"d\":{\"guild_id\":\"");
+    detail::put(out, "{\"op\":4,\"d\":{\"guild_id\":\"");
     out.append(to_chars(v.guild_id).view());
-    out.append("\",\"channel_id\":");
+    detail::put(out, "\",\"channel_id\":");
     if (v.channel_id) {
         out.push_back('"');
         out.append(to_chars(*v.channel_id).view());
         out.push_back('"');
     } else {
-        out.append("null");
+        detail::put(out, "null");
     }
-    out.append(",\"self_mute\":");
+    detail::put(out, ",\"self_mute\":");
     out.append(v.self_mute ? "true" : "false");
-    out.append(",\"self_deaf\":");
+    detail::put(out, ",\"self_deaf\":");
     out.append(v.self_deaf ? "true" : "false");
-    out.append("}}");
+    detail::put(out, "}}");
     return {};
 }
 
@@ -181,19 +187,19 @@ inline std::error_code write_request_guild_members(std::string& out, const guild
     if (r.query.has_value() == !r.user_ids.empty()) return errc::invalid_argument;
     if (r.user_ids.size() > 100 || (r.nonce && r.nonce->size() > 32)) return errc::invalid_argument;
     const std::size_t mark = out.size();
-    out.append("{\"op\":8,\"d\":{\"guild_id\":\"");
+    detail::put(out, "{\"op\":8,\"d\":{\"guild_id\":\"");
     out.append(to_chars(r.guild_id).view());
-    out.append("\"");
+    detail::put(out, "\"");
     std::error_code ec;
     if (r.query) {
-        out.append(",\"query\":");
+        detail::put(out, ",\"query\":");
         ec = json::write(*r.query, out);
     }
-    out.append(",\"limit\":");
+    detail::put(out, ",\"limit\":");
     detail::append_number(out, std::uint64_t{r.limit});
     if (r.presences) out.append(*r.presences ? ",\"presences\":true" : ",\"presences\":false");
     if (!r.user_ids.empty()) {
-        out.append(",\"user_ids\":[");
+        detail::put(out, ",\"user_ids\":[");
         for (std::size_t i = 0; i < r.user_ids.size(); ++i) {
             if (i) out.push_back(',');
             out.push_back('"');
@@ -203,10 +209,10 @@ inline std::error_code write_request_guild_members(std::string& out, const guild
         out.push_back(']');
     }
     if (!ec && r.nonce) {
-        out.append(",\"nonce\":");
+        detail::put(out, ",\"nonce\":");
         ec = json::write(*r.nonce, out);
     }
-    out.append("}}");
+    detail::put(out, "}}");
     return detail::finish(out, mark, ec);
 }
 
@@ -228,43 +234,43 @@ inline std::error_code write_identify(std::string& out, const identify_args& a) 
     if (a.shard && ((*a.shard)[1] == 0 || (*a.shard)[0] >= (*a.shard)[1])) return errc::invalid_argument;
     if (a.large_threshold && (*a.large_threshold < 50 || *a.large_threshold > 250)) return errc::invalid_argument;
     const std::size_t mark = out.size();
-    out.append("{\"op\":2,\"d\":{\"token\":");
+    detail::put(out, "{\"op\":2,\"d\":{\"token\":");
     std::error_code ec = json::write(a.token, out);
     if (!ec) {
-        out.append(",\"intents\":");
+        detail::put(out, ",\"intents\":");
         detail::append_number(out, a.intents);
-        out.append(",\"properties\":");
+        detail::put(out, ",\"properties\":");
         ec = json::write(a.properties, out);
     }
     if (!ec && a.shard) {
-        out.append(",\"shard\":");
+        detail::put(out, ",\"shard\":");
         ec = json::write(*a.shard, out);
     }
     if (!ec && a.large_threshold) {
-        out.append(",\"large_threshold\":");
+        detail::put(out, ",\"large_threshold\":");
         detail::append_number(out, std::uint64_t{*a.large_threshold});
     }
     if (!ec && a.presence) {
-        out.append(",\"presence\":");
+        detail::put(out, ",\"presence\":");
         ec = detail::append_presence(out, *a.presence);
     }
-    if (!ec) out.append("}}");
+    if (!ec) detail::put(out, "}}");
     return detail::finish(out, mark, ec);
 }
 
 /// Op 6. Errors: json::errc::invalid_utf8.
 inline std::error_code write_resume(std::string& out, std::string_view token, std::string_view session_id, std::uint64_t seq) {
     const std::size_t mark = out.size();
-    out.append("{\"op\":6,\"d\":{\"token\":");
+    detail::put(out, "{\"op\":6,\"d\":{\"token\":");
     std::error_code ec = json::write(token, out);
     if (!ec) {
-        out.append(",\"session_id\":");
+        detail::put(out, ",\"session_id\":");
         ec = json::write(session_id, out);
     }
     if (!ec) {
-        out.append(",\"seq\":");
+        detail::put(out, ",\"seq\":");
         detail::append_number(out, seq);
-        out.append("}}");
+        detail::put(out, "}}");
     }
     return detail::finish(out, mark, ec);
 }

@@ -16,13 +16,15 @@
 // read.hpp. Once `out` has the capacity, no allocation happens.
 //
 // Includes: <array>, <charconv> for to_chars, <cmath> for isfinite,
-// <cstddef>, <optional>, <string>, <string_view>, <system_error>,
+// <cstddef>, <cstdint>, <cstring> for memcpy, <optional>, <string>, <string_view>, <system_error>,
 // <type_traits>, <utility>, <vector>; reflect for fields and enum names;
 // json/ for errors, raw, the scans, the type traits and plain_name (keys.hpp).
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,8 +45,8 @@ namespace sluice::json {
 
 namespace detail {
 
-/// Appends `s` as a JSON string. Error: invalid_utf8.
-inline errc write_string(std::string_view s, std::string& out) {
+/// write_string for any string: escapes, non-ASCII checked, long ones.
+inline errc write_string_general(std::string_view s, std::string& out) {
     static constexpr char hex[] = "0123456789abcdef";
     out.push_back('"');
     const char* p = s.data();
@@ -60,7 +62,7 @@ inline errc write_string(std::string_view s, std::string& out) {
             p += n;
             continue;
         }
-        out.append(run, p);
+        out.append(run, static_cast<std::size_t>(p - run));
         char esc[6] = {'\\', static_cast<char>(c), 0, 0, 0, 0};
         std::size_t len = 2;
         switch (c) {
@@ -81,9 +83,44 @@ inline errc write_string(std::string_view s, std::string& out) {
         out.append(esc, len);
         run = ++p;
     }
-    out.append(run, end);
+    out.append(run, static_cast<std::size_t>(end - run));
     out.push_back('"');
     return errc{};
+}
+
+/// The longest string write_string takes whole (names, tokens, ids, dates).
+inline constexpr std::size_t short_string = 64;
+
+/// Whether any of the first n (<= short_string) bytes at p is one a string
+/// must escape or check (quote, backslash, control, non-ASCII); the 64 bytes
+/// at p must be readable. Whole blocks of the widest backend: no tail steps.
+template <class Backend = best_backend>
+bool short_has_special(const char* p, std::size_t n) noexcept {
+    if constexpr (Backend::width >= 16 && Backend::shift == 0) {
+        std::uint64_t m = 0;
+        for (std::size_t i = 0; i < n; i += Backend::width)
+            m |= std::uint64_t{Backend::template mask<stop::string_special>(p + i)} << i;
+        return (n == 64 ? m : m & ((std::uint64_t{1} << n) - 1)) != 0;
+    } else {
+        return find<stop::string_special, Backend>(p, p + n) != p + n;
+    }
+}
+
+/// Appends `s` as a JSON string. Error: invalid_utf8. A short string with
+/// nothing to escape (the usual case) is copied with its quotes into a block
+/// and appended in one call.
+inline errc write_string(std::string_view s, std::string& out) {
+    if (s.size() <= short_string) {
+        char block[1 + short_string + 1] = {}; // the quotes and the string; zeroed: scanned as whole blocks
+        block[0] = '"';
+        std::memcpy(block + 1, s.data(), s.size());
+        if (!short_has_special(block + 1, s.size())) {
+            block[s.size() + 1] = '"';
+            out.append(block, s.size() + 2);
+            return errc{};
+        }
+    }
+    return write_string_general(s, out);
 }
 
 template <class T>
@@ -155,7 +192,7 @@ errc write_value(const T& v, std::string& out) {
             if (!std::isfinite(v)) return errc::non_finite_number;
         char buf[64];
         const auto r = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, r.ptr);
+        out.append(buf, static_cast<std::size_t>(r.ptr - buf));
         return errc{};
     } else if constexpr (std::is_enum_v<T>) {
         if constexpr (reflect::named_enum<T>) {

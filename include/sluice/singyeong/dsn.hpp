@@ -51,7 +51,7 @@ struct dsn {
         char buf[8];
         const auto r = std::to_chars(buf, buf + sizeof buf, port);
         out.push_back(':');
-        out.append(buf, r.ptr);
+        out.append(buf, static_cast<std::size_t>(r.ptr - buf));
         out.append(gateway_target);
     }
     /// The gateway URL as a new string.
