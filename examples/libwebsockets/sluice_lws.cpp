@@ -18,7 +18,10 @@
 //   CLIENT_ESTABLISHED ───────────────▶ on_open(now)
 //   CLIENT_RECEIVE (until final) ─────▶ on_message(whole message, type, now)
 //   WS_PEER_INITIATED_CLOSE, CLOSED ──▶ on_close({code or none}, now)
-//   CLIENT_CONNECTION_ERROR ──────────▶ on_close({}, now)
+//   CLIENT_CONNECTION_ERROR ──────────▶ on_open_refused(status, now) when the
+//                                       upgrade got an HTTP answer other than
+//                                       101 (and the machine takes it), else
+//                                       on_close({}, now)
 //   the sul timer ────────────────────▶ handle_timeout(now)
 //
 //   machine action                      lws call
@@ -206,8 +209,21 @@ private:
                 peer_code_ = static_cast<std::uint16_t>(b[0] << 8 | b[1]);
             }
             break;
-        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-            std::fprintf(stderr, "sluice-lws: connection failed: %s\n", in ? static_cast<const char*>(in) : "?");
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+            // An upgrade answered with another status than 101 (lws keeps the
+            // status until this callback returns): the protocol decides.
+            const unsigned status = wsi ? lws_http_client_http_response(wsi) : 0u;
+            std::fprintf(stderr, "sluice-lws: connection failed: %s", in ? static_cast<const char*>(in) : "?");
+            if (status != 0 && status != 101) std::fprintf(stderr, " (HTTP %u)", status);
+            std::fputc('\n', stderr);
+            if constexpr (requires { machine_.on_open_refused(std::uint16_t{}, now()); }) {
+                if (status >= 100 && status <= 999 && status != 101) {
+                    wsi_ = nullptr;
+                    (void)machine_.on_open_refused(static_cast<std::uint16_t>(status), now());
+                    break;
+                }
+            }
+        }
             [[fallthrough]];
         case LWS_CALLBACK_CLIENT_CLOSED: {
             wsi_ = nullptr;
@@ -327,12 +343,14 @@ template <class Action>
 void notice(const Action& a, int& status, bool& done) {
     using sluice::gateway::next_step;
     const std::optional<std::uint16_t> code = a.close_code ? std::optional<std::uint16_t>(a.close_code) : std::nullopt;
+    std::string reason = a.error.message();
+    if (a.error == sluice::gateway::errc::connect_failed && a.code != 0) reason += " (HTTP " + std::to_string(a.code) + ")";
     if (a.next == next_step::resume || a.next == next_step::new_session) {
-        print(notice_line{"reconnecting", a.next == next_step::resume, a.error.message(), code});
+        print(notice_line{"reconnecting", a.next == next_step::resume, reason, code});
     } else if (a.next == next_step::stop) {
-        print(notice_line{"closed", std::nullopt, a.error.message(), code});
+        print(notice_line{"closed", std::nullopt, reason, code});
         status = a.error == sluice::gateway::errc::closed_by_user ? 0 : 1;
-        if (status) std::fprintf(stderr, "sluice-lws: %s\n", a.error.message().c_str());
+        if (status) std::fprintf(stderr, "sluice-lws: %s\n", reason.c_str());
         done = true;
     }
 }

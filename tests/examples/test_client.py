@@ -3,7 +3,7 @@
 test peers of tests/peers/, over real sockets on 127.0.0.1.
 
     test_client.py SLUICE_CLIENT [TEST...]      (all sluice-client tests when none is named)
-    test_client.py SLUICE_LWS lws_discord lws_singyeong
+    test_client.py SLUICE_LWS lws_discord lws_singyeong lws_tls lws_refused
 
 Each gateway loses its connection and comes back (resume where the protocol
 has one), fatal close codes end the client with a non-zero status, and TLS is
@@ -462,6 +462,21 @@ def test_lws_discord(ps):
     ends_with(1, bad)
 
 
+def test_lws_refused(ps):
+    # An upgrade answered with another status than 101 reaches the protocol with its
+    # status: 503 is retried after the backoff, 401 stops the session at once.
+    peer = ps.peer("ws-server", [PYTHON, PEERS / "ws_server.py"])
+    c = client(ps, "lws-refused-503", "discord", f"ws://127.0.0.1:{peer.port}/status/503", "--token", "tok", "--seconds", "1.5")
+    c.expect("reconnecting", resume=False, reason="the transport could not be opened (HTTP 503)")
+    c.expect("closed", reason="the session was closed by the user", timeout=10)
+    ends_with(0, c)
+    check("HTTP 503" in c.stderr_text(), f"stderr gives the status: {c.stderr_text()}")
+    c = client(ps, "lws-refused-401", "discord", f"ws://127.0.0.1:{peer.port}/status/401", "--token", "tok")
+    c.expect("closed", reason="the transport could not be opened (HTTP 401)")
+    ends_with(1, c)
+    check(c.count("reconnecting") == 0, "no retry after 401")
+
+
 def test_lws_tls(ps):
     # sluice-lws over wss:// against the Discord peer with a self-signed certificate
     # (made like test_tls's): refused by default, trusted with --ca-file, names checked.
@@ -527,7 +542,7 @@ def test_help(ps):
 TESTS = {
     "help": test_help, "ws": test_ws, "tls": test_tls, "socketio": test_socketio, "discord": test_discord,
     "discord_fatal": test_discord_fatal, "discord_zlib": test_discord_zlib, "discord_zstd": test_discord_zstd, "midjourney": test_midjourney, "navigator": test_navigator,
-    "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale,
+    "singyeong": test_singyeong, "i386chat": test_i386chat, "nightingale": test_nightingale, "lws_refused": test_lws_refused,
     "lws_discord": test_lws_discord, "lws_singyeong": test_lws_singyeong, "lws_tls": test_lws_tls,
 }
 

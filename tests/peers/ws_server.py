@@ -13,6 +13,7 @@ Every message is echoed with its type, except these text commands:
     cmd:fragments-binary   send the bytes 00 01 02 as three fragments (one empty)
     cmd:whoami             send back the Authorization header of the upgrade
 Paths under /auth need "Authorization: Bearer sekret", else the upgrade gets 401.
+A path /status/NNN (anything after the three digits) refuses the upgrade with HTTP status NNN.
 """
 import asyncio
 import sys
@@ -26,6 +27,9 @@ TOKEN = "Bearer sekret"
 async def process_request(path, headers):
     if path.startswith("/auth") and headers.get("Authorization") != TOKEN:
         return HTTPStatus.UNAUTHORIZED, [("WWW-Authenticate", "Bearer")], b"missing or wrong token\n"
+    if path.startswith("/status/"):
+        digits = path[len("/status/"):len("/status/") + 3]
+        return HTTPStatus(int(digits)), [], b"refused\n"
     return None
 
 
