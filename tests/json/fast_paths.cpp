@@ -103,3 +103,117 @@ TEST_CASE("read fast paths: snowflake fields at every distance from the end of t
         }
     }
 }
+
+namespace {
+
+// A string's opening quote, a body of letters, quotes, backslashes and other
+// bytes (often escapes, sometimes one at the very end), then 0..40 bytes of tail.
+std::string random_string_text(sluice_test::test_rng& rng) {
+    const char alphabet[] = {'a', 'b', '"', '\\', '\\', '/', 'u', '\0', '\x80', '\xff', ' ', '{', ']'};
+    std::string text = "\"";
+    const std::size_t n = rng.below(3) == 0 ? rng.below(8) : rng.below(140);
+    const bool plain = rng.below(2) == 0; // no quote inside: the string runs to its end
+    for (std::size_t k = 0; k < n; ++k) {
+        char ch = rng.below(6) == 0 ? alphabet[rng.below(sizeof alphabet)] : static_cast<char>('a' + rng.below(26));
+        if (plain && ch == '"') ch = 'q';
+        text.push_back(ch);
+    }
+    if (rng.below(4) != 0) text.push_back('"');
+    const std::size_t tail = rng.below(3) == 0 ? 0 : rng.below(41);
+    for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(4) == 0 ? '"' : static_cast<char>(rng.next()));
+    if (rng.below(8) == 0) text.push_back('\\'); // an escape at the very end
+    return text;
+}
+
+} // namespace
+
+TEST_CASE("read fast paths: strings skipped a block at a time agree with skip_string (randomized)") {
+    sluice_test::test_rng rng{0x57a1};
+    int fast = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const std::string s = random_string_text(rng);
+        const exact_text t(s);
+        CAPTURE(s);
+        // The block scan, when it answers, agrees with skip_string from the same place.
+        const char* q = json::detail::skip_string_blocks(t.begin() + 1, t.end());
+        const char* p = t.begin() + 1;
+        const errc e = json::detail::skip_string(p, t.end());
+        if (q) {
+            ++fast;
+            REQUIRE(e == errc{});
+            REQUIRE(p == q);
+        }
+        for (const bool strict : {false, true}) {
+            // read_raw (the string inline) against its general path.
+            context ca = make_context(t.end()), cb = make_context(t.end());
+            ca.strict = cb.strict = strict;
+            json::raw a{}, b{};
+            const char* qa = json::detail::read_raw(a, t.begin(), ca);
+            const char* qb = json::detail::read_raw_slow(b, t.begin(), cb);
+            same_results(qa, ca, a.text.data(), qb, cb, b.text.data());
+            REQUIRE(a.text.size() == b.text.size());
+            // skip_any (the string inline) against skip_value.
+            context cc = make_context(t.end()), cd = make_context(t.end());
+            cc.strict = cd.strict = strict;
+            const char* qc = json::detail::skip_any(t.begin(), cc);
+            const char* qd = json::detail::skip_value(t.begin(), cd);
+            same_results(qc, cc, 0, qd, cd, 0);
+        }
+    }
+    CHECK(fast > 50000);
+}
+
+TEST_CASE("read fast paths: literals by a word compare agree with match_literal") {
+    const char* const texts[] = {"true", "false", "null", "tru", "fals", "nul", "t", "", "trUe", "falsy", "nulL",
+                                 "truex", "false,", "null}", "nullnull", "\"null\"", "n", "fa"};
+    for (const char* text : texts) {
+        for (std::size_t tail = 0; tail < 3; ++tail) {
+            std::string s = text;
+            s.append(tail, ' ');
+            if (s.empty()) continue;
+            const exact_text t(s);
+            CAPTURE(s);
+            const auto agree = [&](const auto& word) {
+                context ca = make_context(t.end()), cb = make_context(t.end());
+                const char* qa = json::detail::read_literal(t.begin(), ca, word);
+                const char* p = t.begin();
+                const errc e = json::detail::match_literal(p, t.end(), word);
+                const char* qb = json::detail::result(cb, e, p);
+                same_results(qa, ca, 0, qb, cb, 0);
+            };
+            agree("true");
+            agree("false");
+            agree("null");
+        }
+    }
+    // The readers that use it: bool, optional null, skipped values; errors and their offsets.
+    struct holder {
+        std::optional<bool> b;
+        bool plain = false;
+    };
+    const struct {
+        const char* doc;
+        errc error;
+        std::size_t offset;
+    } cases[] = {
+        {R"({"b":true,"plain":false})", errc{}, 0},      {R"({"b":null,"plain":true,"x":null})", errc{}, 0},
+        {R"({"x":false,"plain":true})", errc{}, 0},      {R"({"b":tru})", errc::syntax, 5},
+        {R"({"b":tru)", errc::unexpected_end, 5},        {R"({"b":nul)", errc::unexpected_end, 5},
+        {R"({"b":nulL})", errc::syntax, 5},              {R"({"x":fals)", errc::unexpected_end, 5},
+        {R"({"x":falsE,"plain":true})", errc::syntax, 5}, {R"({"plain":null})", errc::type_mismatch, 9},
+        {R"({"plain":f)", errc::unexpected_end, 9},      {R"({"plain":true)", errc::unexpected_end, 13},
+    };
+    for (const auto& k : cases) {
+        const exact_text t(k.doc);
+        CAPTURE(k.doc);
+        holder h{};
+        json::error_info info;
+        const std::error_code ec = json::read(h, std::string_view(t.begin(), t.n), &info);
+        if (k.error == errc{}) {
+            CHECK_FALSE(ec);
+        } else {
+            CHECK(ec == k.error);
+            CHECK(info.offset == k.offset);
+        }
+    }
+}

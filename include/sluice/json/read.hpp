@@ -154,6 +154,21 @@ inline const char* next_token(context& c, const char* p) noexcept {
 // it in a statement of its own first), or null with its error.
 inline const char* result(context& c, errc e, const char* p) noexcept { return e == errc{} ? p : fail(c, e, p); }
 
+// A literal that is not at p: the error match_literal gives. Out of line.
+template <std::size_t N>
+[[gnu::noinline, gnu::cold]] const char* literal_error(const char* p, context& c, const char (&word)[N]) noexcept {
+    const errc e = match_literal(p, c.end, word);
+    return result(c, e, p);
+}
+
+// The literal `word` at p: the position after it, or null with the error
+// (a word compare inline, the error out of line).
+template <std::size_t N>
+[[gnu::always_inline]] inline const char* read_literal(const char* p, context& c, const char (&word)[N]) noexcept {
+    if (const char* q = skip_literal(p, c.end, word)) return q;
+    return literal_error(p, c, word);
+}
+
 // Out of line, so that skip_value stays small where it is inlined.
 [[gnu::noinline]] inline const char* skip_strict(const char* p, context& c) noexcept {
     const errc e = check_value(p, c.end, c.depth_left);
@@ -168,7 +183,7 @@ inline const char* result(context& c, errc e, const char* p) noexcept { return e
 }
 
 /// Skips the value at p (p != end), checking it as read_options::strict says.
-inline const char* skip_value(const char* p, context& c) noexcept {
+[[gnu::always_inline]] inline const char* skip_value_inline(const char* p, context& c) noexcept {
     if (c.strict) return skip_strict(p, c);
     switch (*p) {
     case '"': {
@@ -181,18 +196,9 @@ inline const char* skip_value(const char* p, context& c) noexcept {
         if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
         if (c.end - p >= 2 && p[1] == *p + 2) return p + 2; // "{}" or "[]": '}' - '{' == ']' - '[' == 2
         return skip_nested(p, c);
-    case 't': {
-        const errc e = match_literal(p, c.end, "true");
-        return result(c, e, p);
-    }
-    case 'f': {
-        const errc e = match_literal(p, c.end, "false");
-        return result(c, e, p);
-    }
-    case 'n': {
-        const errc e = match_literal(p, c.end, "null");
-        return result(c, e, p);
-    }
+    case 't': return read_literal(p, c, "true");
+    case 'f': return read_literal(p, c, "false");
+    case 'n': return read_literal(p, c, "null");
     default: {
         if (*p != '-' && !is_digit(*p)) return fail(c, errc::syntax, p);
         number_parts ignored;
@@ -202,13 +208,14 @@ inline const char* skip_value(const char* p, context& c) noexcept {
     }
 }
 
+/// Skips the value at p (p != end), checking it as read_options::strict says.
+inline const char* skip_value(const char* p, context& c) noexcept { return skip_value_inline(p, c); }
+
 /// skip_value() with the common case, a string, inlined at the call site
 /// (unknown members and json::raw fields are mostly strings).
 [[gnu::always_inline]] inline const char* skip_any(const char* p, context& c) noexcept {
     if (*p == '"' && !c.strict) {
-        ++p;
-        const errc e = skip_string(p, c.end);
-        return result(c, e, p);
+        if (const char* q = skip_string_blocks(p + 1, c.end)) return q;
     }
     return skip_value(p, c);
 }
@@ -219,13 +226,11 @@ const char* read_value(T& out, const char* p, context& c);
 inline const char* read_bool(bool& out, const char* p, context& c) noexcept {
     if (*p == 't') {
         out = true;
-        const errc e = match_literal(p, c.end, "true");
-        return result(c, e, p);
+        return read_literal(p, c, "true");
     }
     if (*p == 'f') {
         out = false;
-        const errc e = match_literal(p, c.end, "false");
-        return result(c, e, p);
+        return read_literal(p, c, "false");
     }
     return mismatch(c, p);
 }
@@ -253,7 +258,7 @@ const char* read_float(F& out, const char* p, context& c) noexcept {
     ++p;
     out.clear();
     const errc e = walk_string(
-        p, c.end, [&out](const char* first, const char* last) { out.append(first, last); },
+        p, c.end, [&out](const char* first, const char* last) { out.append(first, static_cast<std::size_t>(last - first)); },
         [&out](std::uint32_t cp) {
             char utf8[4];
             out.append(utf8, encode_utf8(cp, utf8));
@@ -393,10 +398,22 @@ const char* read_coded(T& out, const char* p, context& c) {
     }
 }
 
-inline const char* read_raw(raw& out, const char* p, context& c) noexcept {
-    const char* q = skip_any(p, c);
+// read_raw's general path: any value, skipped as read_options::strict says.
+[[gnu::noinline]] inline const char* read_raw_slow(raw& out, const char* p, context& c) noexcept {
+    const char* q = skip_value_inline(p, c);
     if (q) out.text = std::string_view(p, static_cast<std::size_t>(q - p));
     return q;
+}
+
+// A value kept as text; a string (the usual case) is found inline.
+inline const char* read_raw(raw& out, const char* p, context& c) noexcept {
+    if (*p == '"' && !c.strict) {
+        if (const char* q = skip_string_blocks(p + 1, c.end)) {
+            out.text = std::string_view(p, static_cast<std::size_t>(q - p));
+            return q;
+        }
+    }
+    return read_raw_slow(out, p, c);
 }
 
 template <class T>
@@ -684,8 +701,7 @@ const char* read_value(T& out, const char* p, context& c) {
     } else if constexpr (is_optional<T>::value) {
         if (*p == 'n') {
             out.reset();
-            const errc e = match_literal(p, c.end, "null");
-            return result(c, e, p);
+            return read_literal(p, c, "null");
         }
         if (!out) out.emplace();
         return read_value(*out, p, c);

@@ -4,8 +4,9 @@
 // Every function starts after the opening quote and, on success, leaves p
 // after the closing quote.
 //
-// Includes: <cstddef>, <cstdint>, <cstring> for memcmp; error.hpp for errc;
-// scan.hpp for the block scans and UTF-8.
+// Includes: <bit> for countr_zero and endian; <cstddef>, <cstdint>, <cstring>
+// for memcmp; error.hpp for errc; scan.hpp for the block scans and UTF-8.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -159,6 +160,40 @@ inline errc skip_string(const char*& p, const char* end) noexcept {
         if (end - p < 2) return errc::unexpected_end;
         p += 2;
     }
+}
+
+/// skip_string's usual case, for inlining: the closing quote found a block
+/// (16 or 32 bytes) at a time, escapes stepped over. p is just after the
+/// opening quote. Returns the position after the closing quote, or null
+/// when fewer than a block's bytes are left to scan: then skip_string, run
+/// from the same p, decides (the same position, or the error).
+template <class Backend = best_backend>
+[[gnu::always_inline]] inline const char* skip_string_blocks(const char* p, const char* end) noexcept {
+    if constexpr (Backend::width != 0 && std::endian::native == std::endian::little) {
+        while (static_cast<std::size_t>(end - p) >= Backend::width) {
+            if (const auto m = Backend::template mask<stop::quote_or_escape>(p)) {
+                p += std::countr_zero(m) >> Backend::shift;
+                if (*p == '"') return p + 1;
+                if (end - p < 2) return nullptr; // an escape at the very end
+                p += 2;
+                continue;
+            }
+            p += Backend::width;
+        }
+    }
+    static_cast<void>(p);
+    static_cast<void>(end);
+    return nullptr;
+}
+
+/// The position after the literal `word` when it is at p (and the text
+/// holds it whole), else null: match_literal's success, for inlining (a
+/// word compare). The caller calls match_literal for the error.
+template <std::size_t N>
+[[gnu::always_inline]] inline const char* skip_literal(const char* p, const char* end, const char (&word)[N]) noexcept {
+    constexpr std::size_t n = N - 1;
+    if (static_cast<std::size_t>(end - p) >= n && std::memcmp(p, word, n) == 0) return p + n;
+    return nullptr;
 }
 
 /// Matches the literal `word` ("true", "false" or "null") at p and leaves p
