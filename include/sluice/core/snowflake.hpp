@@ -188,20 +188,19 @@ inline bool sixteen_digits(const char* p, std::uint64_t& out) noexcept {
     return true;
 }
 
-// from_quoted_chars (below) where 32 bytes at `first` are readable: 16..19
-// digits and the quote found in two 16-byte compares. Inlined into the JSON
-// reader: no call, no saved registers.
-[[gnu::always_inline]] inline const char* quoted_snowflake_32(const char* first, std::uint64_t& out) noexcept {
-    // Which of the 32 bytes are digits: 16..19 of them, then the quote.
-    const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
-    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + 16)), zero);
-    const auto digits_in = [nine](__m128i d) {
-        return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, nine), d)));
-    };
-    const std::uint32_t digits = digits_in(a) | digits_in(b) << 16;
+// Bit i set when byte i of d (a character minus '0') is a digit.
+inline std::uint32_t digit_bits(__m128i d) noexcept {
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)));
+}
+
+// from_quoted_chars (below) once the digits among the bytes at `first` are
+// known (bit i: first[i] is a digit; no bit at or past `len`, the readable
+// bytes, at least 17) and `a` holds the first 16 bytes minus '0': 16..19
+// digits, then the quote.
+[[gnu::always_inline]] inline const char* quoted_snowflake(const char* first, std::ptrdiff_t len, std::uint32_t digits, __m128i a,
+                                                           std::uint64_t& out) noexcept {
     const int n = std::countr_one(digits);
-    if (n < 16 || n > 19 || first[n] != '"') return nullptr;
+    if (n < 16 || n > 19 || n >= len || first[n] != '"') return nullptr;
     const std::uint64_t low16 = sixteen_digits_value(first + n - 16); // digits, checked above
     // The 0..3 digits before them, without a branch on their count: the
     // first 4 bytes shifted so that those digits end at the top byte
@@ -215,17 +214,25 @@ inline bool sixteen_digits(const char* p, std::uint64_t& out) noexcept {
     return first + n + 1;
 }
 
-// from_quoted_chars near the end of the text (the last field): the same on a
-// zero-padded copy. Out of line: rare, and its buffer would cost the fast path.
-[[gnu::noinline]] inline const char* quoted_snowflake_near_end(const char* first, const char* end, snowflake& out) noexcept {
-    if (end - first < 17) return nullptr; // not even 16 digits and the quote
-    char padded[32] = {};
-    std::memcpy(padded, first, static_cast<std::size_t>(end - first));
-    std::uint64_t v = 0;
-    const char* const q = quoted_snowflake_32(padded, v);
-    if (!q) return nullptr;
-    out = snowflake(v);
-    return first + (q - padded);
+// from_quoted_chars where 32 bytes at `first` are readable: the digits
+// found in two 16-byte compares. Inlined into the JSON reader: no call, no
+// saved registers.
+[[gnu::always_inline]] inline const char* quoted_snowflake_32(const char* first, std::uint64_t& out) noexcept {
+    const __m128i zero = _mm_set1_epi8('0');
+    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
+    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + 16)), zero);
+    return quoted_snowflake(first, 32, digit_bits(a) | digit_bits(b) << 16, a, out);
+}
+
+// from_quoted_chars near the end of the text (the last field), 17 to 31
+// bytes left: the second 16 bytes loaded ending at `end` (overlapping the
+// first), their digit bits shifted into place.
+inline const char* quoted_snowflake_near_end(const char* first, const char* end, std::uint64_t& out) noexcept {
+    const std::ptrdiff_t len = end - first; // 17..31
+    const __m128i zero = _mm_set1_epi8('0');
+    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
+    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)), zero);
+    return quoted_snowflake(first, len, digit_bits(a) | digit_bits(b) << (len - 16), a, out);
 }
 #endif
 
@@ -292,9 +299,9 @@ constexpr int parse_snowflake(std::string_view text, std::uint64_t& out) noexcep
 /// only inside [first, end); takes the fast path only where SSE4.1 is targeted.
 [[nodiscard]] inline const char* from_quoted_chars(const char* first, const char* end, snowflake& out) noexcept {
 #if defined(__SSE4_1__)
-    if (end - first < 32) return detail::quoted_snowflake_near_end(first, end, out);
+    if (end - first < 17) return nullptr; // not even 16 digits and the quote
     std::uint64_t v = 0;
-    const char* const q = detail::quoted_snowflake_32(first, v);
+    const char* const q = end - first >= 32 ? detail::quoted_snowflake_32(first, v) : detail::quoted_snowflake_near_end(first, end, v);
     if (q) out = snowflake(v);
     return q;
 #else
