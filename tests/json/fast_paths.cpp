@@ -217,3 +217,56 @@ TEST_CASE("read fast paths: literals by a word compare agree with match_literal"
         }
     }
 }
+
+namespace {
+
+template <class Int>
+void int_paths_agree(const exact_text& t) {
+    context ca = make_context(t.end()), cb = make_context(t.end());
+    Int a = 5, b = 5;
+    const char* qa = json::detail::read_int(a, t.begin(), ca);
+    const char* qb = json::detail::read_int_slow(b, t.begin(), cb);
+    same_results(qa, ca, a, qb, cb, b);
+    // The fast path alone: an answer is the general path's, no answer leaves the value alone.
+    Int f = 5;
+    const char* qf = json::detail::read_integer_fast(t.begin(), t.end(), f);
+    if (qf) {
+        REQUIRE(qf == qb);
+        REQUIRE(f == b);
+    } else {
+        REQUIRE(f == 5);
+    }
+}
+
+} // namespace
+
+TEST_CASE("read fast paths: integers, inline fast path vs the digit loop (randomized)") {
+    sluice_test::test_rng rng{0x1a7e};
+    const char others[] = {'.', 'e', 'E', '-', '+', ',', '}', ']', ' ', '"', 'x', '/', ':', '\0', '\xb0', '0'};
+    std::string text;
+    int fast = 0;
+    for (int i = 0; i < 200000; ++i) {
+        text.clear();
+        if (rng.below(4) == 0) text.push_back('-');
+        const std::size_t digits = rng.below(5) == 0 ? rng.below(24) : 1 + rng.below(8);
+        for (std::size_t k = 0; k < digits; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
+        if (rng.below(4) == 0 && !text.empty()) text[rng.below(text.size())] = others[rng.below(sizeof others)];
+        if (rng.below(2) == 0) text.push_back(others[rng.below(sizeof others)]);
+        const std::size_t tail = rng.below(2) == 0 ? rng.below(4) : 18 + rng.below(10);
+        for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? ',' : static_cast<char>('0' + rng.below(10)));
+        if (text.empty()) continue;
+        const exact_text t(text);
+        CAPTURE(text);
+        int_paths_agree<std::int8_t>(t);
+        int_paths_agree<std::uint8_t>(t);
+        int_paths_agree<std::int16_t>(t);
+        int_paths_agree<std::uint16_t>(t);
+        int_paths_agree<std::int32_t>(t);
+        int_paths_agree<std::uint32_t>(t);
+        int_paths_agree<std::int64_t>(t);
+        int_paths_agree<std::uint64_t>(t);
+        std::int64_t v = 0;
+        fast += json::detail::read_integer_fast(t.begin(), t.end(), v) != nullptr;
+    }
+    CHECK(fast > 50000);
+}

@@ -235,12 +235,19 @@ inline const char* read_bool(bool& out, const char* p, context& c) noexcept {
     return mismatch(c, p);
 }
 
+// What read_integer_fast leaves: the general path, its errors. Out of line.
 template <class Int>
-const char* read_int(Int& out, const char* p, context& c) noexcept {
+[[gnu::noinline]] const char* read_int_slow(Int& out, const char* p, context& c) noexcept {
     const char* q = p;
-    const errc e = read_integer(q, c.end, out);
+    const errc e = read_integer_slow(q, c.end, out);
     if (e == errc{}) return q;
     return e == errc::syntax ? mismatch(c, p) : fail(c, e, p);
+}
+
+template <class Int>
+const char* read_int(Int& out, const char* p, context& c) noexcept {
+    if (const char* q = read_integer_fast(p, c.end, out)) return q;
+    return read_int_slow(out, p, c);
 }
 
 template <class F>

@@ -131,44 +131,59 @@ template <class Int>
     return errc{};
 }
 
-/// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
-/// number_out_of_range, type_mismatch (a fraction or exponent: "1.0", "1e2"),
-/// invalid_number, unexpected_end; errc::syntax when p holds no number at all
-/// (the caller tells a type mismatch from a syntax error). The fast path
-/// takes up to 19 digits without overflow checks; the loop's exit is a
-/// predicted branch, so the next position does not wait on arithmetic.
+/// read_integer's fast paths, for inlining: a lone 0, 1 to 7 digits valued
+/// in one word, up to 19 digits without overflow checks (the loop's exit is
+/// a predicted branch, so the next position does not wait on arithmetic).
+/// Returns the position after the integer with `out` set, or null, leaving
+/// `out` unchanged, for whatever else read_integer_slow decides (errors, a
+/// number near the end of the text, a minus sign before an unsigned type).
 template <class Int>
-errc read_integer(const char*& p, const char* end, Int& out) noexcept {
+[[gnu::always_inline]] inline const char* read_integer_fast(const char* p, const char* end, Int& out) noexcept {
     static_assert(std::is_integral_v<Int> && sizeof(Int) <= 8);
-    const bool negative = *p == '-';
-    const char* q = p + negative;
+    bool negative = false;
+    if constexpr (std::is_signed_v<Int>) negative = *p == '-';
+    const char* q = p + negative; // an unsigned type leaves "-0" to the slow path
     if (end - q >= 2 && *q == '0' && !is_digit(q[1]) && !starts_fraction(q[1])) { // a lone 0 (flags, types): common
-        if (const errc e = store_integer(0, negative, out); e != errc{}) return e;
-        p = q + 1;
-        return errc{};
+        out = 0;
+        return q + 1;
     }
     if (end - q >= 20 && is_digit(*q) && *q != '0') { // up to 19 digits cannot overflow
+        std::uint64_t v;
         if constexpr (std::endian::native == std::endian::little) {
             // 1 to 7 digits (counts, sizes, flags): found and valued in one word.
             std::uint64_t w;
             std::memcpy(&w, q, 8);
             if (const std::uint64_t bad = sluice::detail::non_digits(w); bad != 0) {
                 const int n = std::countr_zero(bad) >> 3; // 1..7: *q is a digit
-                const std::uint64_t v = sluice::detail::eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
+                v = sluice::detail::eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
                 q += n;
-                if (starts_fraction(*q)) return errc::type_mismatch;
-                if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
-                p = q;
-                return errc{};
+                if (starts_fraction(*q)) return nullptr;
+                if constexpr (sizeof(Int) >= 4) {
+                    out = static_cast<Int>(negative ? 0 - v : v); // below 10^7: fits (store_integer's value)
+                } else if (store_integer(v, negative, out) != errc{}) {
+                    return nullptr;
+                }
+                return q;
             }
         }
-        std::uint64_t v = static_cast<unsigned>(*q++ - '0');
+        v = static_cast<unsigned>(*q++ - '0');
         for (const char* limit = q + 18; q != limit && is_digit(*q); ++q) v = v * 10 + static_cast<unsigned>(*q - '0');
-        if (!is_digit(*q) && !starts_fraction(*q)) {
-            if (const errc e = store_integer(v, negative, out); e != errc{}) return e;
-            p = q;
-            return errc{};
-        }
+        if (is_digit(*q) || starts_fraction(*q) || store_integer(v, negative, out) != errc{}) return nullptr;
+        return q;
+    }
+    return nullptr;
+}
+
+/// Reads an integer at p (p != end) into `out` and leaves p after it. Errors:
+/// number_out_of_range, type_mismatch (a fraction or exponent: "1.0", "1e2"),
+/// invalid_number, unexpected_end; errc::syntax when p holds no number at all
+/// (the caller tells a type mismatch from a syntax error). The usual numbers
+/// take read_integer_fast; on an error p and `out` are unchanged.
+template <class Int>
+errc read_integer(const char*& p, const char* end, Int& out) noexcept {
+    if (const char* q = read_integer_fast(p, end, out)) {
+        p = q;
+        return errc{};
     }
     return read_integer_slow(p, end, out);
 }
