@@ -441,7 +441,7 @@ const char* read_elements(const char* p, context& c, std::size_t& count, At&& at
     if (*p != '[') return mismatch(c, p);
     if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
     --c.depth_left;
-    p = next_token(c, p + 1);
+    p = separator(p + 1, c);
     if (!p) return p;
     std::size_t i = 0;
     if (*p != ']') {
@@ -630,7 +630,7 @@ const char* read_object(T& out, const char* p, context& c) {
     if (*p != '{') return mismatch(c, p);
     if (c.depth_left == 0) return fail(c, errc::depth_exceeded, p);
     --c.depth_left;
-    if (!(p = next_token(c, p + 1))) return p;
+    if (!(p = separator(p + 1, c))) return p;
     field_set<n> seen;
     if (*p != '}') {
         if (*p != '"') return fail(c, errc::syntax, p);
