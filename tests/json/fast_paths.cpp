@@ -10,8 +10,10 @@
 #include <sluice/core/snowflake.hpp>
 #include <sluice/json/read.hpp>
 
+#include <bit>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -269,4 +271,77 @@ TEST_CASE("read fast paths: integers, inline fast path vs the digit loop (random
         fast += json::detail::read_integer_fast(t.begin(), t.end(), v) != nullptr;
     }
     CHECK(fast > 50000);
+}
+
+namespace {
+
+// skip_container, byte by byte: a backslash (not itself escaped) escapes the
+// next byte wherever it is; an unescaped quote toggles "inside a string";
+// brackets outside strings count ('[' and '{' alike).
+const char* reference_skip(const char* p, const char* end, std::uint32_t max_depth, errc& e, const char*& at) {
+    std::uint32_t depth = 1;
+    bool escaped = false, in_string = false;
+    for (; p != end; ++p) {
+        const char ch = *p;
+        if (escaped) {
+            escaped = false;
+            if (ch == '"' || ch == '\\') continue;
+        } else if (ch == '\\') {
+            escaped = true;
+            continue;
+        } else if (ch == '"') {
+            in_string = !in_string;
+            continue;
+        }
+        if (in_string) continue;
+        if (ch == '[' || ch == '{') {
+            if (++depth > max_depth) {
+                e = errc::depth_exceeded;
+                at = p;
+                return nullptr;
+            }
+        } else if ((ch == ']' || ch == '}') && --depth == 0) {
+            return p + 1;
+        }
+    }
+    e = errc::unexpected_end;
+    at = end;
+    return nullptr;
+}
+
+template <class Backend>
+void skips_agree(const exact_text& t, std::uint32_t max_depth) {
+    errc ea{}, eb{};
+    const char* ata = nullptr;
+    const char* atb = nullptr;
+    const char* qa = json::detail::skip_container<Backend>(t.begin() + 1, t.end(), max_depth, ea, ata);
+    const char* qb = reference_skip(t.begin() + 1, t.end(), max_depth, eb, atb);
+    REQUIRE(qa == qb);
+    if (!qa) {
+        REQUIRE(ea == eb);
+        REQUIRE(ata == atb);
+    }
+}
+
+} // namespace
+
+TEST_CASE("read fast paths: container skips against a byte-by-byte reference (randomized)") {
+    // Long runs without brackets (whole blocks of strings and scalars, with
+    // quotes and escapes at block edges), a few brackets, sometimes a low depth limit.
+    sluice_test::test_rng rng{0x5c1f};
+    const char rare[] = {'[', ']', '{', '}', '\\', '"', '"', '"'};
+    for (int i = 0; i < 20000; ++i) {
+        std::string s(1, rng.below(2) ? '[' : '{');
+        const std::size_t n = rng.below(400);
+        const std::size_t rate = 2 + rng.below(60);
+        for (std::size_t k = 0; k < n; ++k)
+            s.push_back(rng.below(rate) == 0 ? rare[rng.below(sizeof rare)] : static_cast<char>('a' + rng.below(26)));
+        if (rng.below(2)) s.append(rng.below(4), ']');
+        const exact_text t(s);
+        CAPTURE(s);
+        const std::uint32_t max_depth = rng.below(4) == 0 ? 1 + static_cast<std::uint32_t>(rng.below(3)) : 64;
+        skips_agree<json::detail::best_backend>(t, max_depth);
+        skips_agree<json::detail::scalar_backend>(t, max_depth);
+        if constexpr (std::endian::native == std::endian::little) skips_agree<json::detail::swar_backend>(t, max_depth);
+    }
 }

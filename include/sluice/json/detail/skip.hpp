@@ -48,6 +48,10 @@ template <class Backend>
     const block_masks m = classify<Backend>(p);
     std::uint64_t quote = m.quote;
     if (m.backslash | s.escape) quote &= ~escaped_bytes(m.backslash, s.escape);
+    if ((m.open | m.close) == 0) { // no bracket (a run of strings and scalars): only the quotes' parity carries
+        s.in_string ^= 0 - static_cast<std::uint64_t>(std::popcount(quote) & 1);
+        return -1;
+    }
     const std::uint64_t in_string = prefix_xor(quote) ^ s.in_string;
     s.in_string = 0 - (in_string >> 63);
     const std::uint64_t open = m.open & ~in_string;
