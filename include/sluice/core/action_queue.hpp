@@ -117,7 +117,7 @@ public:
     /// Queues an action without a payload.
     void push(const Action& a) {
         reset_if_drained();
-        items_.push_back({a, 0, 0, 0});
+        items_.push_back({{a, {}}, 0, 0, 0});
     }
     /// Queues an action with a copy of `bytes` as its payload.
     void push(const Action& a, std::string_view bytes) {
@@ -130,7 +130,7 @@ public:
         reset_if_drained();
         const std::size_t at = bytes_.size();
         char* out = bytes_.grow(n);
-        items_.push_back({a, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(n), 1});
+        items_.push_back({{a, {}}, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(n), 1});
         return out;
     }
 
@@ -143,20 +143,23 @@ public:
     }
     /// Queues `a` with everything appended since begin_payload() as its payload.
     void commit(const Action& a) {
-        items_.push_back({a, static_cast<std::uint32_t>(start_), static_cast<std::uint32_t>(arena_.size() - start_), 0});
+        items_.push_back({{a, {}}, static_cast<std::uint32_t>(start_), static_cast<std::uint32_t>(arena_.size() - start_), 0});
         committed_ = arena_.size();
     }
     /// Drops everything appended since begin_payload().
     void rollback() noexcept { arena_.resize(committed_); }
 
     /// The next action, or nullptr when the queue is empty. The pointer and
-    /// its bytes stay valid until the next mutating call.
+    /// its bytes stay valid until the next mutating call (a later poll()
+    /// leaves earlier entries as they were). The entry is handed out where it
+    /// is queued: its view is made now (an arena may have moved since the
+    /// push), the action is not copied.
     const entry* poll() noexcept {
         if (head_ == items_.size()) return nullptr;
-        const item& it = items_[head_++];
+        item& it = items_[head_++];
         const char* base = it.in_bytes ? bytes_.data() : arena_.data();
-        out_ = {it.action, std::string_view(base + it.offset, it.size)};
-        return &out_;
+        it.e.bytes = std::string_view(base + it.offset, it.size);
+        return &it.e;
     }
 
     bool empty() const noexcept { return head_ == items_.size(); }
@@ -185,7 +188,7 @@ public:
 
 private:
     struct item {
-        Action action;
+        entry e; // e.bytes is set by poll()
         std::uint32_t offset;
         std::uint32_t size : 31;
         std::uint32_t in_bytes : 1; // the payload is in bytes_, else in arena_
@@ -205,7 +208,6 @@ private:
     std::size_t head_ = 0;
     std::size_t committed_ = 0;
     std::size_t start_ = 0;
-    entry out_{};
 };
 
 } // namespace sluice
