@@ -35,6 +35,26 @@ TEST_CASE("action_queue: FIFO with payloads") {
     CHECK(q.empty());
 }
 
+TEST_CASE("action_queue: a later poll leaves earlier entries as they were") {
+    sluice::action_queue<act> q;
+    q.push({1}, "one");
+    q.push({2}, "two");
+    q.push({3});
+    const auto* a = q.poll();
+    const auto* b = q.poll();
+    const auto* c = q.poll();
+    REQUIRE((a && b && c));
+    CHECK(a != b);
+    CHECK(a->action.kind == 1);
+    CHECK(a->bytes == "one");
+    CHECK(b->action.kind == 2);
+    CHECK(b->bytes == "two");
+    CHECK(c->action.kind == 3);
+    CHECK(c->bytes.empty());
+    CHECK(q.poll() == nullptr);
+    CHECK(a->bytes == "one"); // the empty poll changed nothing either
+}
+
 TEST_CASE("action_queue: rollback drops a half-written payload") {
     sluice::action_queue<act> q;
     q.push({1}, "keep");
