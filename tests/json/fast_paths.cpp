@@ -145,6 +145,16 @@ TEST_CASE("read fast paths: strings skipped a block at a time agree with skip_st
             REQUIRE(e == errc{});
             REQUIRE(p == q);
         }
+        // Every backend's block scan (the object reader inlines a narrower one).
+        const auto agrees = [&](const char* r) {
+            if (r) REQUIRE(r == p);
+            if (r) REQUIRE(e == errc{});
+        };
+#if defined(__SSE2__)
+        agrees(json::detail::skip_string_blocks<json::detail::sse2_backend>(t.begin() + 1, t.end()));
+#endif
+        if constexpr (std::endian::native == std::endian::little)
+            agrees(json::detail::skip_string_blocks<json::detail::swar_backend>(t.begin() + 1, t.end()));
         for (const bool strict : {false, true}) {
             // read_raw (the string inline) against its general path.
             context ca = make_context(t.end()), cb = make_context(t.end());

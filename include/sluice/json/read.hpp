@@ -211,11 +211,20 @@ template <std::size_t N>
 /// Skips the value at p (p != end), checking it as read_options::strict says.
 inline const char* skip_value(const char* p, context& c) noexcept { return skip_value_inline(p, c); }
 
+// The scans inlined into the object reader: 16-byte blocks where AVX2 is
+// targeted (no 32-byte registers in the reader, so no vzeroupper before
+// each of its calls); the same positions either way (scan.hpp).
+#if defined(__AVX2__)
+using inline_backend = sse2_backend;
+#else
+using inline_backend = best_backend;
+#endif
+
 /// skip_value() with the common case, a string, inlined at the call site
 /// (unknown members and json::raw fields are mostly strings).
 [[gnu::always_inline]] inline const char* skip_any(const char* p, context& c) noexcept {
     if (*p == '"' && !c.strict) {
-        if (const char* q = skip_string_blocks(p + 1, c.end)) return q;
+        if (const char* q = skip_string_blocks<inline_backend>(p + 1, c.end)) return q;
     }
     return skip_value(p, c);
 }
@@ -640,7 +649,7 @@ const char* read_object(T& out, const char* p, context& c) {
             std::size_t index = c.strict ? n : match_known_key<T>(key, end);
             const bool known = index != n;
             if (!known) {
-                p = find_near<stop::quote_or_escape>(key, end);
+                p = find_near<stop::quote_or_escape, inline_backend>(key, end);
                 if (p == end) return fail(c, errc::unexpected_end, p);
                 if (*p == '"' && !c.strict) {
                     // A miss of a usable prefix table is final when it could look at the
