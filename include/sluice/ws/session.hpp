@@ -164,8 +164,12 @@ public:
             const auto* ie = inner_.poll();
             if (ie == nullptr) return nullptr;
             switch (ie->action.op) {
-            case transport_op::none:
-                out_ = {action_type{io_op::none, false, 0, ie->action}, ie->bytes};
+            case transport_op::none: // field by field: one copy of Inner's action, no temporary
+                out_.action.io = io_op::none;
+                out_.action.tls = false;
+                out_.action.port = 0;
+                out_.action.inner = ie->action;
+                out_.bytes = ie->bytes;
                 return &out_;
             case transport_op::send:
                 (void)ws_.send(ie->bytes, ie->action.type); // not open: the message is dropped, as by a closed socket
