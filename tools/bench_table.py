@@ -22,9 +22,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load(paths):
-    """name -> result (the median aggregate when there are repetitions)."""
+    """name -> result (the median aggregate when there are repetitions), in
+    the order the benchmarks were registered (family_index), also when their
+    repetitions ran interleaved in a random order."""
     out = OrderedDict()
-    for p in paths:
+    order = {}
+    for file_index, p in enumerate(paths):
         try:
             data = json.load(open(p))
         except (OSError, ValueError) as e:
@@ -35,13 +38,14 @@ def load(paths):
             for suffix in ("/iterations:", "/repeats:", "/min_time:"):
                 if suffix in name:
                     name = name[: name.index(suffix)]
+            order.setdefault(name, (file_index, b.get("family_index", len(order)), b.get("per_family_instance_index", 0), len(order)))
             if b.get("run_type") == "aggregate":
                 if b.get("aggregate_name") != "median":
                     continue
                 out[name] = b
             elif name not in out or out[name].get("run_type") != "aggregate":
                 out[name] = b  # single runs (no repetitions), or until the median arrives
-    return out
+    return OrderedDict(sorted(out.items(), key=lambda kv: order[kv[0]]))
 
 
 def rate(b):
