@@ -156,7 +156,7 @@ TEST_CASE("frame_parser: next_whole_message takes exactly the frames next() give
     // declines without consuming anything or agrees with next().
     sluice_test::test_rng rng{7};
     const auto pick = [&](std::uint64_t n) { return static_cast<std::size_t>(rng.next() % n); };
-    std::size_t taken = 0, declined = 0;
+    std::size_t taken = 0, declined = 0, taken_binary = 0;
     for (int round = 0; round < 20000; ++round) {
         std::string input;
         input += static_cast<char>(pick(4) == 0 ? pick(256) : (pick(8) == 0 ? 0x00 : 0x80) | (pick(4) == 0 ? 0x40 : 0) | (1 + pick(2)));
@@ -194,6 +194,7 @@ TEST_CASE("frame_parser: next_whole_message takes exactly the frames next() give
             continue;
         }
         ++taken;
+        taken_binary += fast.header().op == ws::opcode::binary;
         const auto h = slow.next(in_slow);
         REQUIRE(h.kind == ws::frame_parser::step_kind::header);
         CHECK(slow.header().fin);
@@ -213,8 +214,9 @@ TEST_CASE("frame_parser: next_whole_message takes exactly the frames next() give
         CHECK_FALSE(fast.in_message());
         CHECK(fast.payload_remaining() == 0);
     }
-    CHECK(taken > 1000); // both sides of the test are exercised
+    CHECK(taken > 3000); // both sides of the test are exercised
     CHECK(declined > 3000);
+    CHECK(taken_binary > 1000);
 }
 
 } // TEST_SUITE

@@ -93,7 +93,7 @@ public:
     bool next_whole_message(std::string_view& in, std::size_t max_payload, std::string_view& payload) noexcept {
         if (remaining_ != 0 || have_ != 0 || in_message_ || in.size() < 2 || ec_) return false;
         const auto* h = reinterpret_cast<const unsigned char*>(in.data());
-        if ((h[0] & 0xFE) != 0x80 || (h[0] & 0x03) == 0) return false; // FIN, no RSV, opcode text (1) or binary (2)
+        if (h[0] != 0x81 && h[0] != 0x82) return false; // FIN, no RSV, opcode text (1) or binary (2)
         std::size_t size = h[1];                                         // 0..125, 126: a 16-bit length; mask bit clear
         std::size_t at = 2;
         if (size == 126) {
