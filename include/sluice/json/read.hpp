@@ -590,7 +590,7 @@ consteval field_set<sizeof...(I)> fields_of(std::index_sequence<I...>) {
 // optional one is emptied (it may hold a value from an earlier read). Only
 // the missing fields are visited, lowest index first.
 template <class T>
-bool check_fields(T& out, const field_set<reflect::field_count<T>>& seen, context& c) {
+bool check_fields(T& out, const field_set<reflect::field_count<T>> seen, context& c) { // seen by value: a register in the caller
     constexpr std::size_t n = reflect::field_count<T>;
     constexpr auto all = fields_of<T, false>(std::make_index_sequence<n>{});
     constexpr auto optional = fields_of<T, true>(std::make_index_sequence<n>{});
@@ -610,17 +610,23 @@ bool check_fields(T& out, const field_set<reflect::field_count<T>>& seen, contex
     return true;
 }
 
+// A key read out of line: the position after it (null on an error) and its
+// field's index, returned in registers (the caller's index stays out of memory).
+struct key_read {
+    const char* p;
+    std::size_t index;
+};
+
 // A key with escapes (or any key in strict mode): decoded, checked and looked
 // up. Out of line, so that its buffer is not on the stack of every level of
 // a recursive read.
 template <class T>
-[[gnu::noinline]] const char* read_escaped_key(const char* p, context& c, std::size_t& index) {
+[[gnu::noinline]] key_read read_escaped_key(const char* p, context& c) {
     char buf[256 + 8]; // 8 spare bytes: find_field loads words
     std::size_t len = 0;
     bool too_long = false;
-    if (!(p = read_short_string(buf, 256, len, too_long, p, c))) return p;
-    index = too_long ? reflect::field_count<T> : find_field<T>(buf, len, buf + sizeof buf);
-    return p;
+    if (!(p = read_short_string(buf, 256, len, too_long, p, c))) return {p, 0};
+    return {p, too_long ? reflect::field_count<T> : find_field<T>(buf, len, buf + sizeof buf)};
 }
 
 inline std::uint16_t load16(const char* p) noexcept {
@@ -657,8 +663,10 @@ const char* read_object(T& out, const char* p, context& c) {
                     if (!prefix_table_of<T>.usable || end - key < 8 || end - p < 2 || p[1] != ':')
                         index = find_field<T>(key, static_cast<std::size_t>(p - key), end);
                     ++p;
-                } else if (!(p = read_escaped_key<T>(key - 1, c, index))) { // escaped (or strict)
-                    return p;
+                } else { // escaped (or strict)
+                    const key_read k = read_escaped_key<T>(key - 1, c);
+                    if (!(p = k.p)) return p;
+                    index = k.index;
                 }
             }
             // The value.
