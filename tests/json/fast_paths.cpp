@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace json = sluice::json;
 using json::errc;
@@ -353,5 +354,55 @@ TEST_CASE("read fast paths: container skips against a byte-by-byte reference (ra
         skips_agree<json::detail::best_backend>(t, max_depth);
         skips_agree<json::detail::scalar_backend>(t, max_depth);
         if constexpr (std::endian::native == std::endian::little) skips_agree<json::detail::swar_backend>(t, max_depth);
+    }
+}
+
+TEST_CASE("read fast paths: an empty array empties the vector as the general path does") {
+    struct lists {
+        std::vector<int> v;
+        std::vector<bool> b;
+        std::optional<std::vector<std::string>> s;
+    };
+    for (const char* empty : {"[]", "[ ]", "[\n]"}) { // the fast path, then the general one
+        const std::string doc = std::string(R"({"v":)") + empty + R"(,"b":)" + empty + R"(,"s":)" + empty + "}";
+        const exact_text t(doc);
+        CAPTURE(doc);
+        lists l{{1, 2, 3}, {true, false}, std::vector<std::string>{"x"}};
+        REQUIRE_FALSE(json::read(l, std::string_view(t.begin(), t.n)));
+        CHECK(l.v.empty());
+        CHECK(l.b.empty());
+        REQUIRE(l.s.has_value());
+        CHECK(l.s->empty());
+    }
+    // At the end of the text, and errors: depth (the array is one level too
+    // deep), an unclosed array, something after it.
+    std::vector<int> top{4};
+    for (const char* text : {"[]", "[ ]"}) {
+        const exact_text t(text);
+        top = {4};
+        CHECK_FALSE(json::read(top, std::string_view(t.begin(), t.n)));
+        CHECK(top.empty());
+    }
+    for (const char* text : {R"({"v":[]})", R"({"v":[ ]})"}) {
+        const exact_text t(text);
+        lists l;
+        json::error_info info;
+        json::read_options shallow;
+        shallow.max_depth = 1;
+        CHECK(json::read(l, std::string_view(t.begin(), t.n), shallow, &info) == errc::depth_exceeded);
+        CHECK(info.offset == 5);
+        CHECK(info.path == "v");
+    }
+    const struct {
+        const char* text;
+        errc error;
+        std::size_t offset;
+    } cases[] = {{"[", errc::unexpected_end, 1}, {"[]]", errc::trailing_content, 2}, {"[],", errc::trailing_content, 2}};
+    for (const auto& k : cases) {
+        const exact_text t(k.text);
+        CAPTURE(k.text);
+        json::error_info info;
+        CHECK(json::read(top, std::string_view(t.begin(), t.n), &info) == k.error);
+        CHECK(info.offset == k.offset);
     }
 }

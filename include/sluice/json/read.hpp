@@ -477,8 +477,18 @@ const char* read_elements(const char* p, context& c, std::size_t& count, At&& at
     return p + 1;
 }
 
+// An empty array ("[]", often sent for lists with nothing in them): the
+// vector emptied, as read_elements would.
+template <class V>
+[[gnu::always_inline]] inline bool empty_array(V& out, const char* p, const context& c) {
+    if (c.end - p < 2 || p[0] != '[' || p[1] != ']' || c.depth_left == 0) return false;
+    out.clear();
+    return true;
+}
+
 template <class V>
 const char* read_vector(V& out, const char* p, context& c) {
+    if (empty_array(out, p, c)) return p + 2;
     std::size_t n = 0;
     p = read_elements(p, c, n, [&out](std::size_t i) {
         if (i == out.size()) out.emplace_back();
@@ -491,6 +501,7 @@ const char* read_vector(V& out, const char* p, context& c) {
 // std::vector<bool> hands out proxies: read through a pointer to one.
 template <class A>
 const char* read_vector(std::vector<bool, A>& out, const char* p, context& c) {
+    if (empty_array(out, p, c)) return p + 2;
     std::size_t n = 0;
     std::optional<std::vector<bool>::reference> proxy;
     p = read_elements(p, c, n, [&](std::size_t i) {
