@@ -175,7 +175,7 @@ template <std::size_t N>
     return result(c, e, p);
 }
 
-[[gnu::noinline]] inline const char* skip_nested(const char* p, context& c) noexcept {
+[[gnu::noinline, gnu::flatten]] inline const char* skip_nested(const char* p, context& c) noexcept { // flatten: the skip inlined, its results in registers
     errc e{};
     const char* at = nullptr;
     const char* q = skip_container(p + 1, c.end, c.depth_left, e, at);
