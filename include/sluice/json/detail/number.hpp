@@ -155,7 +155,10 @@ template <class Int>
             std::memcpy(&w, q, 8);
             if (const std::uint64_t bad = sluice::detail::non_digits(w); bad != 0) {
                 const int n = std::countr_zero(bad) >> 3; // 1..7: *q is a digit
-                v = sluice::detail::eight_digits_value((w << (8 * (8 - n))) | (0x3030303030303030ull >> (8 * n)));
+                // '0' taken off every byte (the bytes after the digits may borrow
+                // upward, but only into bytes the shift drops), the digits moved to
+                // the top with zeros below.
+                v = sluice::detail::eight_digits_value((w - 0x3030303030303030ull) << (8 * (8 - n)));
                 q += n;
                 if (starts_fraction(*q)) return nullptr;
                 if constexpr (sizeof(Int) >= 4) {
