@@ -122,12 +122,12 @@ TEST_CASE("write: string escaping") {
 }
 
 TEST_CASE("write: short strings taken whole give what the general path gives") {
-    // Lengths around the 64-byte limit and the 16/32-byte blocks, with and
+    // Lengths around the 128-byte limit and the 16/32-byte blocks, with and
     // without bytes to escape, valid and broken UTF-8, at any position.
     sluice_test::test_rng rng{11};
     const char special[] = {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\x80', '\xC3', '\xA9', '\xF0', '\xFF', ' ', '\0'};
     for (int round = 0; round < 40000; ++round) {
-        std::string s(rng.below(80), 'x');
+        std::string s(rng.below(160), 'x');
         for (auto& ch : s) {
             if (rng.below(3) == 0) ch = static_cast<char>('a' + rng.below(26));
             if (rng.below(40) == 0) ch = special[rng.below(sizeof special)];
@@ -139,9 +139,18 @@ TEST_CASE("write: short strings taken whole give what the general path gives") {
         REQUIRE(a == b);
         if (a == json::errc{}) CHECK(fast == general);
     }
-    CHECK(w(std::string(64, 'a')) == "\"" + std::string(64, 'a') + "\"");
-    CHECK(w(std::string(63, 'a') + "\n") == "\"" + std::string(63, 'a') + "\\n\"");
-    CHECK(w(std::string(65, 'a')) == "\"" + std::string(65, 'a') + "\"");
+    CHECK(w(std::string(128, 'a')) == "\"" + std::string(128, 'a') + "\"");
+    CHECK(w(std::string(127, 'a') + "\n") == "\"" + std::string(127, 'a') + "\\n\"");
+    CHECK(w(std::string(129, 'a')) == "\"" + std::string(129, 'a') + "\"");
+    // Many strings in one value: the block fills and is flushed in between.
+    std::vector<std::string> many;
+    std::string expected = "[";
+    for (int i = 0; i < 300; ++i) {
+        many.push_back(std::string(static_cast<std::size_t>(i % 140), static_cast<char>('a' + i % 26)) + (i % 7 == 0 ? "\t" : ""));
+        expected += (i ? ",\"" : "\"") + many.back().substr(0, many.back().size() - (i % 7 == 0)) + (i % 7 == 0 ? "\\t\"" : "\"");
+    }
+    expected += "]";
+    CHECK(w(many) == expected);
 }
 
 TEST_CASE("write: errors leave the buffer as it was") {

@@ -45,10 +45,55 @@ namespace sluice::json {
 
 namespace detail {
 
+/// Where write() puts its text: a block on the stack, appended to the
+/// caller's string when full and at the end, so that each piece (a brace, a
+/// key, a number) is a few stores, not a call into std::string. The block
+/// is zeroed once, so whole-block scans of it read only written bytes.
+class sink {
+public:
+    static constexpr std::size_t capacity = 512;
+    explicit sink(std::string& out) noexcept : out_(out) {}
+    sink(const sink&) = delete;
+    sink& operator=(const sink&) = delete;
+
+    void put(char c) {
+        if (used_ == capacity) flush();
+        buf_[used_++] = c;
+    }
+    void put(const char* p, std::size_t n) {
+        if (n > capacity - used_) {
+            flush();
+            if (n > capacity) {
+                out_.append(p, n);
+                return;
+            }
+        }
+        std::memcpy(buf_ + used_, p, n);
+        used_ += n;
+    }
+    void put(std::string_view s) { put(s.data(), s.size()); }
+    /// `n` bytes of room at the end of the block (n <= capacity): where to write them.
+    char* room(std::size_t n) {
+        if (n > capacity - used_) flush();
+        return buf_ + used_;
+    }
+    void commit(std::size_t n) noexcept { used_ += n; }
+    /// Appends what the block holds to the caller's string.
+    void flush() {
+        out_.append(buf_, used_);
+        used_ = 0;
+    }
+
+private:
+    std::string& out_;
+    std::size_t used_ = 0;
+    char buf_[capacity] = {};
+};
+
 /// write_string for any string: escapes, non-ASCII checked, long ones.
-inline errc write_string_general(std::string_view s, std::string& out) {
+inline errc write_string_general(std::string_view s, sink& out) {
     static constexpr char hex[] = "0123456789abcdef";
-    out.push_back('"');
+    out.put('"');
     const char* p = s.data();
     const char* const end = p + s.size();
     const char* run = p;
@@ -62,7 +107,7 @@ inline errc write_string_general(std::string_view s, std::string& out) {
             p += n;
             continue;
         }
-        out.append(run, static_cast<std::size_t>(p - run));
+        out.put(run, static_cast<std::size_t>(p - run));
         char esc[6] = {'\\', static_cast<char>(c), 0, 0, 0, 0};
         std::size_t len = 2;
         switch (c) {
@@ -80,53 +125,71 @@ inline errc write_string_general(std::string_view s, std::string& out) {
             esc[5] = hex[c & 15];
             len = 6;
         }
-        out.append(esc, len);
+        out.put(esc, len);
         run = ++p;
     }
-    out.append(run, static_cast<std::size_t>(end - run));
-    out.push_back('"');
+    out.put(run, static_cast<std::size_t>(end - run));
+    out.put('"');
     return errc{};
 }
 
-/// The longest string write_string takes whole (names, tokens, ids, dates).
-inline constexpr std::size_t short_string = 64;
+/// The longest string write_string takes whole (names, ids, dates, tokens).
+inline constexpr std::size_t short_string = 128;
 
 /// Whether any of the first n (<= short_string) bytes at p is one a string
-/// must escape or check (quote, backslash, control, non-ASCII); the 64 bytes
-/// at p must be readable. Whole blocks of the widest backend: no tail steps.
+/// must escape or check (quote, backslash, control, non-ASCII); the
+/// short_string bytes at p must be readable. Whole blocks of the widest
+/// backend, the last one masked to n: no tail steps.
 template <class Backend = best_backend>
 bool short_has_special(const char* p, std::size_t n) noexcept {
     if constexpr (Backend::width >= 16 && Backend::shift == 0) {
-        std::uint64_t m = 0;
-        for (std::size_t i = 0; i < n; i += Backend::width)
-            m |= std::uint64_t{Backend::template mask<stop::string_special>(p + i)} << i;
-        return (n == 64 ? m : m & ((std::uint64_t{1} << n) - 1)) != 0;
+        for (std::size_t i = 0; i < n; i += Backend::width) {
+            std::uint64_t m = Backend::template mask<stop::string_special>(p + i);
+            if (n - i < Backend::width) m &= (std::uint64_t{1} << (n - i)) - 1;
+            if (m != 0) return true;
+        }
+        return false;
     } else {
         return find<stop::string_special, Backend>(p, p + n) != p + n;
     }
 }
 
-/// Appends `s` as a JSON string. Error: invalid_utf8. A short string with
-/// nothing to escape (the usual case) is copied with its quotes into a block
-/// and appended in one call.
-inline errc write_string(std::string_view s, std::string& out) {
+/// Writes `s` as a JSON string. Error: invalid_utf8. A short string with
+/// nothing to escape (the usual case) is copied with its quotes straight
+/// into the block and checked there in whole blocks.
+inline errc write_string(std::string_view s, sink& out) {
     if (s.size() <= short_string) {
-        char block[1 + short_string + 1] = {}; // the quotes and the string; zeroed: scanned as whole blocks
-        block[0] = '"';
-        std::memcpy(block + 1, s.data(), s.size());
-        if (!short_has_special(block + 1, s.size())) {
-            block[s.size() + 1] = '"';
-            out.append(block, s.size() + 2);
+        char* at = out.room(1 + short_string + 1); // the block has short_string readable bytes after the quote
+        at[0] = '"';
+        std::memcpy(at + 1, s.data(), s.size());
+        if (!short_has_special(at + 1, s.size())) {
+            at[s.size() + 1] = '"';
+            out.commit(s.size() + 2);
             return errc{};
         }
     }
     return write_string_general(s, out);
 }
 
-template <class T>
-errc write_value(const T& v, std::string& out);
+/// write_string into a std::string (appends; the same text and errors).
+inline errc write_string(std::string_view s, std::string& out) {
+    sink k(out);
+    const errc e = write_string(s, k);
+    if (e == errc{}) k.flush();
+    return e;
+}
+inline errc write_string_general(std::string_view s, std::string& out) {
+    sink k(out);
+    const errc e = write_string_general(s, k);
+    if (e == errc{}) k.flush();
+    return e;
+}
 
-// `,"name":` for field I of T, made at compile time; names need no escaping.
+template <class T>
+errc write_value(const T& v, sink& out);
+
+// `{"name":` (first) or `,"name":` for field I of T, made at compile time;
+// names need no escaping.
 template <class T, std::size_t I>
 struct quoted_key {
     static constexpr std::string_view name = reflect::field_name<T, I>;
@@ -143,8 +206,8 @@ struct quoted_key {
 };
 
 template <class T, std::size_t... I>
-errc write_object(const T& v, std::string& out, std::index_sequence<I...>) {
-    out.push_back('{');
+errc write_object(const T& v, sink& out, std::index_sequence<I...>) {
+    out.put('{');
     bool first = true;
     errc e{};
     const auto field = [&]<std::size_t J>(const auto& f, std::integral_constant<std::size_t, J>) {
@@ -152,22 +215,26 @@ errc write_object(const T& v, std::string& out, std::index_sequence<I...>) {
         if constexpr (is_optional<std::remove_cvref_t<decltype(f)>>::value)
             if (!f) return;
         constexpr auto& key = quoted_key<T, J>::chars;
-        out.append(key.data() + first, key.size() - first);
+        if constexpr (J == 0) {
+            out.put(key.data() + 1, key.size() - 1); // the first field: always first
+        } else {
+            out.put(key.data() + first, key.size() - first);
+        }
         first = false;
         e = write_value(f, out);
     };
     (field(reflect::get<I>(v), std::integral_constant<std::size_t, I>{}), ...);
     static_cast<void>(field); // a struct without fields
-    out.push_back('}');
+    out.put('}');
     return e;
 }
 
 template <class Range>
-errc write_array(const Range& v, std::string& out) {
-    out.push_back('[');
+errc write_array(const Range& v, sink& out) {
+    out.put('[');
     bool first = true;
     for (const auto& element : v) {
-        if (!first) out.push_back(',');
+        if (!first) out.put(',');
         first = false;
         if constexpr (std::is_same_v<std::remove_cvref_t<decltype(element)>, bool>) {
             if (const errc e = write_value(static_cast<bool>(element), out); e != errc{}) return e;
@@ -175,14 +242,14 @@ errc write_array(const Range& v, std::string& out) {
             if (const errc e = write_value(element, out); e != errc{}) return e;
         }
     }
-    out.push_back(']');
+    out.put(']');
     return errc{};
 }
 
 template <class T>
-errc write_value(const T& v, std::string& out) {
+errc write_value(const T& v, sink& out) {
     if constexpr (std::is_same_v<T, bool>) {
-        out.append(v ? std::string_view("true") : std::string_view("false"));
+        out.put(v ? std::string_view("true") : std::string_view("false"));
         return errc{};
     } else if constexpr (char_type<T>) {
         static_assert(!char_type<T>, "sluice::json::write: a char is ambiguous; use std::int8_t or std::string");
@@ -190,9 +257,9 @@ errc write_value(const T& v, std::string& out) {
     } else if constexpr (std::is_integral_v<T> || std::is_floating_point_v<T>) {
         if constexpr (std::is_floating_point_v<T>)
             if (!std::isfinite(v)) return errc::non_finite_number;
-        char buf[64];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v);
-        out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+        char* at = out.room(64); // to_chars writes in place: 20 digits and a sign, or the shortest double
+        const auto r = std::to_chars(at, at + 64, v);
+        out.commit(static_cast<std::size_t>(r.ptr - at));
         return errc{};
     } else if constexpr (std::is_enum_v<T>) {
         if constexpr (reflect::named_enum<T>) {
@@ -205,11 +272,11 @@ errc write_value(const T& v, std::string& out) {
     } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
         return write_string(v, out);
     } else if constexpr (std::is_same_v<T, raw>) {
-        out.append(v.text.empty() ? std::string_view("null") : v.text);
+        out.put(v.text.empty() ? std::string_view("null") : v.text);
         return errc{};
     } else if constexpr (is_optional<T>::value) {
         if (!v) {
-            out.append("null");
+            out.put(std::string_view("null"));
             return errc{};
         }
         return write_value(*v, out);
@@ -235,10 +302,12 @@ errc write_value(const T& v, std::string& out) {
 template <class T>
 std::error_code write(const T& value, std::string& out) {
     const std::size_t mark = out.size();
-    if (const errc e = detail::write_value(value, out); e != errc{}) {
-        out.resize(mark);
+    detail::sink k(out);
+    if (const errc e = detail::write_value(value, k); e != errc{}) {
+        out.resize(mark); // what the block had flushed already; the rest is dropped with it
         return e;
     }
+    k.flush();
     return {};
 }
 
