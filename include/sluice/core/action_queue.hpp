@@ -117,7 +117,7 @@ public:
     /// Queues an action without a payload.
     void push(const Action& a) {
         reset_if_drained();
-        items_.push_back({{a, {}}, 0, 0, 0});
+        items_.emplace_back(a, 0, 0, false);
     }
     /// Queues an action with a copy of `bytes` as its payload.
     void push(const Action& a, std::string_view bytes) {
@@ -130,7 +130,7 @@ public:
         reset_if_drained();
         const std::size_t at = bytes_.size();
         char* out = bytes_.grow(n);
-        items_.push_back({{a, {}}, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(n), 1});
+        items_.emplace_back(a, static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(n), true);
         return out;
     }
 
@@ -143,7 +143,7 @@ public:
     }
     /// Queues `a` with everything appended since begin_payload() as its payload.
     void commit(const Action& a) {
-        items_.push_back({{a, {}}, static_cast<std::uint32_t>(start_), static_cast<std::uint32_t>(arena_.size() - start_), 0});
+        items_.emplace_back(a, static_cast<std::uint32_t>(start_), static_cast<std::uint32_t>(arena_.size() - start_), false);
         committed_ = arena_.size();
     }
     /// Drops everything appended since begin_payload().
@@ -188,6 +188,8 @@ public:
 
 private:
     struct item {
+        // Built in place in the list: the action copied once.
+        item(const Action& a, std::uint32_t at, std::uint32_t n, bool in) : e{a, {}}, offset(at), size(n), in_bytes(in) {}
         entry e; // e.bytes is set by poll()
         std::uint32_t offset;
         std::uint32_t size : 31;
