@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include <sluice/core/transport.hpp>
 #include <sluice/discord.hpp>
 #include <sluice/json/raw.hpp>
 #include <sluice/json/validate.hpp>
@@ -216,7 +217,7 @@ private:
             std::fprintf(stderr, "sluice-lws: connection failed: %s", in ? static_cast<const char*>(in) : "?");
             if (status != 0 && status != 101) std::fprintf(stderr, " (HTTP %u)", status);
             std::fputc('\n', stderr);
-            if constexpr (requires { machine_.on_open_refused(std::uint16_t{}, now()); }) {
+            if constexpr (sluice::takes_open_refused<Machine>) {
                 if (status >= 100 && status <= 999 && status != 101) {
                     wsi_ = nullptr;
                     (void)machine_.on_open_refused(static_cast<std::uint16_t>(status), now());

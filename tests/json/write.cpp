@@ -134,8 +134,11 @@ TEST_CASE("write: short strings taken whole give what the general path gives") {
         }
         if (rng.below(4) == 0 && !s.empty()) s[rng.below(s.size())] = special[rng.below(sizeof special)];
         std::string fast = "pre", general = "pre";
-        const json::errc a = json::detail::write_string(s, fast);
-        const json::errc b = json::detail::write_string_general(s, general);
+        json::detail::sink fast_sink(fast), general_sink(general);
+        const json::errc a = json::detail::write_string(s, fast_sink);
+        const json::errc b = json::detail::write_string_general(s, general_sink);
+        fast_sink.flush();
+        general_sink.flush();
         REQUIRE(a == b);
         if (a == json::errc{}) CHECK(fast == general);
     }
@@ -151,6 +154,10 @@ TEST_CASE("write: short strings taken whole give what the general path gives") {
     }
     expected += "]";
     CHECK(w(many) == expected);
+    // A run longer than the whole block goes straight to the string.
+    const std::string plain(3000, 'p');
+    CHECK(w(plain) == "\"" + plain + "\"");
+    CHECK(w(std::vector<std::string>{"x", plain, "y"}) == "[\"x\",\"" + plain + "\",\"y\"]");
 }
 
 TEST_CASE("write: errors leave the buffer as it was") {
@@ -163,6 +170,11 @@ TEST_CASE("write: errors leave the buffer as it was") {
     CHECK(json::write(static_cast<color>(9), out) == errc::unknown_enumerator);
     CHECK(out == "prefix");
     CHECK(json::write(std::numeric_limits<double>::quiet_NaN(), out) == sluice::condition::invalid_data);
+    // An error after the block was already appended to the string (more than 512 bytes written first).
+    std::vector<std::string> long_then_bad(40, std::string(30, 'k'));
+    long_then_bad.push_back("bad \xC0\xAF utf8");
+    CHECK(json::write(long_then_bad, out) == errc::invalid_utf8);
+    CHECK(out == "prefix");
 }
 
 TEST_CASE("write: appends") {

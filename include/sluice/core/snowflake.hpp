@@ -168,10 +168,19 @@ constexpr int parse_snowflake_digits(std::string_view text, std::uint64_t& out) 
 }
 
 #if defined(__SSE4_1__)
-// The value of the 16 characters at p, which the caller checked are digits:
-// digit pairs, quads and eights by multiply-adds, most significant first.
-inline std::uint64_t sixteen_digits_value(const char* p) noexcept {
-    const __m128i d = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+// Bit i set when byte i of d (a character minus '0') is a digit.
+inline std::uint32_t digit_bits(__m128i d) noexcept {
+    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)));
+}
+
+// The 16 characters at p minus '0'.
+inline __m128i sixteen_minus_zero(const char* p) noexcept {
+    return _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+}
+
+// The value of 16 digits given minus '0' (checked by the caller): digit
+// pairs, quads and eights by multiply-adds, most significant first.
+inline std::uint64_t sixteen_digits_value(__m128i d) noexcept {
     __m128i t = _mm_maddubs_epi16(d, _mm_setr_epi8(10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1));
     t = _mm_madd_epi16(t, _mm_setr_epi16(100, 1, 100, 1, 100, 1, 100, 1));
     t = _mm_packus_epi32(t, t); // four 4-digit values, each below 10000
@@ -182,15 +191,10 @@ inline std::uint64_t sixteen_digits_value(const char* p) noexcept {
 
 // The value of the 16 characters at p when all are digits (else false).
 inline bool sixteen_digits(const char* p, std::uint64_t& out) noexcept {
-    const __m128i d = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)) != 0xFFFF) return false;
-    out = sixteen_digits_value(p);
+    const __m128i d = sixteen_minus_zero(p);
+    if (digit_bits(d) != 0xFFFF) return false;
+    out = sixteen_digits_value(d);
     return true;
-}
-
-// Bit i set when byte i of d (a character minus '0') is a digit.
-inline std::uint32_t digit_bits(__m128i d) noexcept {
-    return static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d)));
 }
 
 // from_quoted_chars (below) once the digits among the bytes at `first` are
@@ -201,7 +205,7 @@ inline std::uint32_t digit_bits(__m128i d) noexcept {
                                                            std::uint64_t& out) noexcept {
     const int n = std::countr_one(digits);
     if (n < 16 || n > 19 || n >= len || first[n] != '"') return nullptr;
-    const std::uint64_t low16 = sixteen_digits_value(first + n - 16); // digits, checked above
+    const std::uint64_t low16 = sixteen_digits_value(sixteen_minus_zero(first + n - 16)); // digits, checked above
     // The 0..3 digits before them, without a branch on their count: the
     // first 4 bytes shifted so that those digits end at the top byte
     // (zeros below), then d0 * 1000 + d1 * 100 + d2 * 10 + d3.
@@ -218,9 +222,7 @@ inline std::uint32_t digit_bits(__m128i d) noexcept {
 // found in two 16-byte compares. Inlined into the JSON reader: no call, no
 // saved registers.
 [[gnu::always_inline]] inline const char* quoted_snowflake_32(const char* first, std::uint64_t& out) noexcept {
-    const __m128i zero = _mm_set1_epi8('0');
-    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
-    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first + 16)), zero);
+    const __m128i a = sixteen_minus_zero(first), b = sixteen_minus_zero(first + 16);
     return quoted_snowflake(first, 32, digit_bits(a) | digit_bits(b) << 16, a, out);
 }
 
@@ -229,9 +231,7 @@ inline std::uint32_t digit_bits(__m128i d) noexcept {
 // first), their digit bits shifted into place.
 inline const char* quoted_snowflake_near_end(const char* first, const char* end, std::uint64_t& out) noexcept {
     const std::ptrdiff_t len = end - first; // 17..31
-    const __m128i zero = _mm_set1_epi8('0');
-    const __m128i a = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(first)), zero);
-    const __m128i b = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(end - 16)), zero);
+    const __m128i a = sixteen_minus_zero(first), b = sixteen_minus_zero(end - 16);
     return quoted_snowflake(first, len, digit_bits(a) | digit_bits(b) << (len - 16), a, out);
 }
 #endif

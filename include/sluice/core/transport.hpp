@@ -80,4 +80,12 @@ concept message_machine = requires(M& m, const M& cm, std::string_view s, instan
     m.poll();                                // next action entry or nullptr
 };
 
+/// Whether a machine takes the HTTP status of a refused upgrade
+/// (`on_open_refused(std::uint16_t status, instant now)`, any return type):
+/// adapters call it, when it is there, for an answer other than 101, and
+/// on_close otherwise (the gateway clients have it: their protocol decides
+/// between retry, a new session and a stop).
+template <class M>
+concept takes_open_refused = requires(M& m, std::uint16_t status, instant now) { m.on_open_refused(status, now); };
+
 } // namespace sluice

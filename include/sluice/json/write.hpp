@@ -171,20 +171,6 @@ inline errc write_string(std::string_view s, sink& out) {
     return write_string_general(s, out);
 }
 
-/// write_string into a std::string (appends; the same text and errors).
-inline errc write_string(std::string_view s, std::string& out) {
-    sink k(out);
-    const errc e = write_string(s, k);
-    if (e == errc{}) k.flush();
-    return e;
-}
-inline errc write_string_general(std::string_view s, std::string& out) {
-    sink k(out);
-    const errc e = write_string_general(s, k);
-    if (e == errc{}) k.flush();
-    return e;
-}
-
 template <class T>
 errc write_value(const T& v, sink& out);
 

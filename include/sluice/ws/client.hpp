@@ -368,9 +368,7 @@ private:
                 in = {};
                 return finish(errc::invalid_utf8, true);
             }
-            action a = make_action(action_kind::message);
-            a.type = type_;
-            return {a, payload};
+            return message_event(payload);
         }
         for (;;) {
             const frame_parser::step s = frames_.next(in);
@@ -424,9 +422,7 @@ private:
         if (whole && h.fin && h.op != opcode::continuation) { // an unfragmented message, in place: frame_done's
             // data path written out here, so the entry is built in the caller's registers, not read back from memory
             if (type_ == message_type::text && !utf8_.complete()) return finish(errc::invalid_utf8, true);
-            action a = make_action(action_kind::message);
-            a.type = type_;
-            return {a, piece};
+            return message_event(piece);
         }
         message_.append(piece);
         return done ? frame_done(message_) : entry{};
@@ -448,6 +444,11 @@ private:
         }
         if (!h.fin) return {};
         if (type_ == message_type::text && !utf8_.complete()) return finish(errc::invalid_utf8, true); // truncated sequence
+        return message_event(payload);
+    }
+
+    /// The message event for a complete, checked message of type_.
+    entry message_event(std::string_view payload) const noexcept {
         action a = make_action(action_kind::message);
         a.type = type_;
         return {a, payload};

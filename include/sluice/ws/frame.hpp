@@ -94,7 +94,7 @@ public:
         if (remaining_ != 0 || have_ != 0 || in_message_ || in.size() < 2 || ec_) return false;
         const auto* h = reinterpret_cast<const unsigned char*>(in.data());
         if (h[0] != 0x81 && h[0] != 0x82) return false; // FIN, no RSV, opcode text (1) or binary (2)
-        std::size_t size = h[1];                                         // 0..125, 126: a 16-bit length; mask bit clear
+        std::size_t size = h[1]; // 0..125, or 126: a 16-bit length (the mask bit is clear)
         std::size_t at = 2;
         if (size == 126) {
             if (in.size() < 4) return false;

@@ -73,10 +73,8 @@ struct session_action {
     InnerAction inner{};     ///< io_op::none: Inner's action, unchanged
 };
 
-/// Whether `Inner` takes the HTTP status of a refused upgrade
-/// (`on_open_refused(std::uint16_t status, instant now)`, any return type).
-template <class Inner>
-concept takes_open_refused = requires(Inner& m, std::uint16_t status, instant now) { m.on_open_refused(status, now); };
+/// Whether `Inner` takes the HTTP status of a refused upgrade (core/transport.hpp).
+using sluice::takes_open_refused;
 
 /// Byte mode for any message_machine `Inner`.
 template <message_machine Inner>
