@@ -5,6 +5,7 @@
 // size, so that a read past its end shows under ASan.
 #include <doctest/doctest.h>
 
+#include "random_integer.hpp"
 #include "support/support.hpp"
 
 #include <sluice/core/snowflake.hpp>
@@ -255,18 +256,10 @@ void int_paths_agree(const exact_text& t) {
 
 TEST_CASE("read fast paths: integers, inline fast path vs the digit loop (randomized)") {
     sluice_test::test_rng rng{0x1a7e};
-    const char others[] = {'.', 'e', 'E', '-', '+', ',', '}', ']', ' ', '"', 'x', '/', ':', '\0', '\xb0', '0'};
     std::string text;
     int fast = 0;
     for (int i = 0; i < 200000; ++i) {
-        text.clear();
-        if (rng.below(4) == 0) text.push_back('-');
-        const std::size_t digits = rng.below(5) == 0 ? rng.below(24) : 1 + rng.below(8);
-        for (std::size_t k = 0; k < digits; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
-        if (rng.below(4) == 0 && !text.empty()) text[rng.below(text.size())] = others[rng.below(sizeof others)];
-        if (rng.below(2) == 0) text.push_back(others[rng.below(sizeof others)]);
-        const std::size_t tail = rng.below(2) == 0 ? rng.below(4) : 18 + rng.below(10);
-        for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? ',' : static_cast<char>('0' + rng.below(10)));
+        json_test::random_integer_text(rng, text);
         if (text.empty()) continue;
         const exact_text t(text);
         CAPTURE(text);

@@ -2,6 +2,7 @@
 // unknown keys, raw values, depth, strictness.
 #include <doctest/doctest.h>
 
+#include "random_integer.hpp"
 #include "support/support.hpp"
 
 #include <sluice/json/read.hpp>
@@ -256,17 +257,9 @@ void integer_paths_agree(const std::string& text, std::size_t at) {
 
 TEST_CASE("read: integer fast paths agree with the digit loop (randomized)") {
     sluice_test::test_rng rng{0x1e7};
-    const char others[] = {'.', 'e', 'E', '-', '+', ',', '}', ']', ' ', '"', 'x', '/', ':', '\0', '\xb0'};
     std::string text;
     for (int i = 0; i < 200000; ++i) {
-        text.clear();
-        if (rng.below(4) == 0) text.push_back('-');
-        const std::size_t digits = rng.below(5) == 0 ? rng.below(24) : 1 + rng.below(8);
-        for (std::size_t k = 0; k < digits; ++k) text.push_back(static_cast<char>('0' + rng.below(10)));
-        if (rng.below(3) == 0 && !text.empty()) text[rng.below(text.size())] = others[rng.below(sizeof others)];
-        if (rng.below(2) == 0) text.push_back(others[rng.below(sizeof others)]);
-        const std::size_t tail = rng.below(2) == 0 ? rng.below(4) : 20 + rng.below(10);
-        for (std::size_t k = 0; k < tail; ++k) text.push_back(rng.below(2) ? ',' : static_cast<char>('0' + rng.below(10)));
+        json_test::random_integer_text(rng, text);
         if (text.empty()) continue;
         integer_paths_agree<std::int8_t>(text, 0);
         integer_paths_agree<std::uint32_t>(text, 0);
